@@ -1,0 +1,50 @@
+# Fubi: `make run` serves the demo, `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PYTHONWARNINGS ?= ignore::UserWarning
+export XDG_RUNTIME_DIR ?= /tmp/fubi-runtime-$(shell id -u)
+
+.PHONY: run test install install-test lint format messages bench clean-db
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+	@# Browser tests drive Debian's Chromium (Playwright's own download cannot work here).
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+	@fc-list 2>/dev/null | grep -qi "noto.*cjk" || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk || true; }
+
+run: install
+	mkdir -p $(XDG_RUNTIME_DIR)
+	$(PY) manage.py devserver --port $(PORT)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install-test lint
+	mkdir -p $(XDG_RUNTIME_DIR) test-artifacts
+	$(VENV)/bin/pytest
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=test-artifacts
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: install-test
+	$(PY) bench/ledger.py

@@ -1,0 +1,111 @@
+"""Demo rows of the accounts app: the Gulou district grids, agencies, a pickup point and the
+demo users of API.md. Idempotent: run it as often as you like."""
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from accounts import services
+from accounts.models import Agency, AgencyKind, Grid, GridLevel, PickupPoint, Role, User
+
+DEMO_PASSWORD = "fubi-demo-2026"  # noqa: S105 - published demo password, never in production
+
+
+def _box(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[list[float]]:
+    return [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
+
+
+GRIDS = [
+    # code, name, level, parent code, boundary
+    ("gulou", "鼓楼区 Gulou District", GridLevel.DISTRICT, None, _box(26.040, 119.250, 26.130, 119.340)),
+    ("guxi", "鼓西街道 Guxi Street", GridLevel.STREET, "gulou", _box(26.060, 119.260, 26.100, 119.300)),
+    ("dongjie", "东街街道 Dongjie Street", GridLevel.STREET, "gulou", _box(26.060, 119.300, 26.100, 119.330)),
+    ("guxi-xihu", "西湖社区 Xihu Community", GridLevel.COMMUNITY, "guxi", _box(26.070, 119.270, 26.090, 119.290)),
+    (
+        "dongjie-sanfang",
+        "三坊社区 Sanfang Community",
+        GridLevel.COMMUNITY,
+        "dongjie",
+        _box(26.075, 119.300, 26.090, 119.315),
+    ),
+]
+
+USERS = [
+    ("agency@example.com", "鼓西派出所 王警官", None),
+    ("grid@example.com", "网格中心 李主任", None),
+    ("clerk@example.com", "兑换点 陈店员", None),
+    ("auditor@example.com", "审计 林会计", Role.AUDITOR),
+    ("citizen@example.com", "市民 小张", Role.CITIZEN),
+]
+
+
+def _user(email: str, display_name: str, role: str | None) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=display_name)
+        if role and role != Role.CITIZEN:
+            user.roles = [role]
+            user.save(update_fields=["roles"])
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+@transaction.atomic
+def seed(ctx: dict[str, Any]) -> None:
+    grids: dict[str, Grid] = {}
+    for code, name, level, parent_code, boundary in GRIDS:
+        grid, _ = Grid.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "level": level, "parent": grids.get(parent_code), "boundary": boundary},
+        )
+        grids[code] = grid
+
+    police, _ = Agency.objects.get_or_create(
+        name="鼓西派出所 Guxi Police Station",
+        defaults={"kind": AgencyKind.POLICE_STATION, "grid": grids["guxi"], "address": "福州市鼓楼区鼓西路"},
+    )
+    centre, _ = Agency.objects.get_or_create(
+        name="鼓楼区网格化服务管理中心 Gulou Grid Centre",
+        defaults={"kind": AgencyKind.GRID_CENTRE, "grid": grids["gulou"], "address": "福州市鼓楼区"},
+    )
+    street_office, _ = Agency.objects.get_or_create(
+        name="鼓西街道办事处 Guxi Street Office",
+        defaults={"kind": AgencyKind.STREET_OFFICE, "grid": grids["guxi"], "address": "福州市鼓楼区鼓西街道"},
+    )
+    for grid in grids.values():
+        if grid.handling_agency_id is None:
+            grid.handling_agency = street_office if grid.code.startswith("guxi") else centre
+            grid.save(update_fields=["handling_agency"])
+
+    pickup, _ = PickupPoint.objects.get_or_create(
+        name="鼓西街道便民服务站 Guxi Service Point",
+        defaults={
+            "address": "福州市鼓楼区鼓西路 88 号",
+            "lat": 26.0822,
+            "lon": 119.2905,
+            "opening_hours": "09:00–18:00",
+            "grid": grids["guxi"],
+        },
+    )
+
+    users = {email: _user(email, name, role) for email, name, role in USERS}
+    services.agency_membership_add(user=users["agency@example.com"], agency=police)
+    services.grid_membership_add(user=users["grid@example.com"], grid=grids["gulou"])
+    services.pickup_point_membership_add(user=users["clerk@example.com"], pickup_point=pickup)
+
+    admin = User.objects.filter(email="admin@example.com").first()
+    if admin is None:
+        admin = User.objects.create_superuser(email="admin@example.com", password=DEMO_PASSWORD, display_name="管理员")
+    EmailAddress.objects.update_or_create(user=admin, email=admin.email, defaults={"verified": True, "primary": True})
+
+    ctx.update(
+        grids=grids,
+        agency=police,
+        grid_centre=centre,
+        street_office=street_office,
+        pickup_point=pickup,
+        users=users,
+        citizen=users["citizen@example.com"],
+        admin=admin,
+    )

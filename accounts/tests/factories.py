@@ -1,0 +1,50 @@
+import factory
+
+from accounts.models import Agency, AgencyKind, Grid, GridLevel, PickupPoint, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    display_name = factory.Sequence(lambda n: f"User {n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-9")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = AgencyKind.POLICE_STATION
+
+
+def box(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[list[float]]:
+    return [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
+
+
+class GridFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Grid
+
+    name = factory.Sequence(lambda n: f"Grid {n}")
+    code = factory.Sequence(lambda n: f"grid-{n}")
+    level = GridLevel.COMMUNITY
+    boundary = factory.LazyFunction(lambda: box(26.0, 119.2, 26.2, 119.4))
+
+
+class PickupPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PickupPoint
+
+    name = factory.Sequence(lambda n: f"Pickup {n}")
+    address = "1 Test Road"
+    lat = 26.08
+    lon = 119.30

@@ -1,0 +1,105 @@
+"""The HTTP API at /api/v1: one NinjaAPI, a router per app, and one error shape for everything.
+
+Every error answers {"code": snake_case, "message": human sentence, "details": {...}}.
+"""
+
+import logging
+
+from allauth.headless.contrib.ninja.security import x_session_token_auth
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import SessionAuth
+
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="Fubi API",
+    version="1.0.0",
+    description="Volunteer tasks, tips, the points ledger and the reward shop. See API.md.",
+    auth=[x_session_token_auth, SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"code": code, "message": message, "details": details or {}}
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, error_body(exc.code, str(exc.message), exc.details), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", [])]
+        # ("body", "payload", "field") → "field"; ("query", "limit") → "limit"
+        name = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:] or loc
+        fields.append({"field": ".".join(name), "message": str(error.get("msg", "invalid"))})
+    message = "; ".join(f"{item['field']}: {item['message']}" for item in fields) or "Invalid values."
+    return api.create_response(request, error_body("invalid", message, {"errors": fields}), status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"errors": exc.messages}
+    return api.create_response(request, error_body("invalid", " ".join(exc.messages), details), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, error_body("not_authenticated", "Authentication is required: log in first."), status=401
+    )
+
+
+@api.exception_handler(AuthorizationError)
+def authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return api.create_response(request, error_body("forbidden", "You are not allowed to do this."), status=403)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, error_body("forbidden", str(exc) or "You are not allowed to do this."), 403)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
+    code = codes.get(exc.status_code, "error")
+    message = str(exc)
+    if code == "malformed_request":
+        message = "The request body could not be parsed: send valid JSON."
+    return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A bug of ours: log it with the traceback, answer in the contract's shape.
+    logger.exception("Unhandled error in %s %s", request.method, request.path)
+    return api.create_response(
+        request, error_body("server_error", "Something went wrong on our side; it has been logged."), status=500
+    )
+
+
+def _add_routers() -> None:
+    from accounts.api import router as accounts_router
+
+    api.add_router("", accounts_router)
+
+
+_add_routers()

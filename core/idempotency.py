@@ -1,0 +1,114 @@
+"""Idempotency-Key for POSTs under /api/, as API.md describes.
+
+One mechanism for every app: the middleware wraps the request in a transaction, first inserts
+(user, key) — a concurrent twin blocks on the unique index until the first commits — then runs the
+view. A 2xx response is stored with the effects in the same transaction; anything else rolls the
+whole request back, key included, so a failed request may simply be retried. A later request with
+the same key replays the stored response; with another path or body it answers 409
+``idempotency_key_reused``.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
+from core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def error_response(error: DomainError) -> JsonResponse:
+    """The contract's error body for a domain error, outside ninja's handlers."""
+    return JsonResponse(
+        {"code": error.code, "message": str(error.message), "details": error.details},
+        status=error.status,
+    )
+
+
+def request_user(request: HttpRequest):
+    """The user a request authenticates as: X-Session-Token first, then the session cookie."""
+    token = request.headers.get("X-Session-Token")
+    if token:
+        from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
+
+        found = authenticate_by_x_session_token(token)
+        return found[0] if found else None
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def request_fingerprint(request: HttpRequest) -> str:
+    """sha256 over what makes two requests "the same": method, path, query and body.
+
+    Multipart bodies are hashed by their fields and file contents, not their raw bytes, because a
+    client's retry picks a new boundary.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
+    if request.content_type == "multipart/form-data":
+        for name in sorted(request.POST):
+            for value in request.POST.getlist(name):
+                digest.update(f"{name}={value}\n".encode())
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest.update(f"{name}:{upload.name}:".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or not key or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if len(key) > MAX_KEY_LENGTH:
+            return error_response(DomainError(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.", header=HEADER))
+        user = request_user(request)
+        if user is None:
+            return self.get_response(request)  # the endpoint itself answers 401
+        try:
+            fingerprint = request_fingerprint(request)
+        except RequestDataTooBig:
+            return error_response(PayloadTooLargeError("The request body is too large."))
+        return self._run_once(request, user, key, fingerprint)
+
+    def _run_once(self, request: HttpRequest, user, key: str, fingerprint: str) -> HttpResponse:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=user, key=key, fingerprint=fingerprint, status_code=0, content_type="", body=b""
+                    )
+            except IntegrityError:
+                # The twin committed first (we waited on its row lock): replay or refuse.
+                record = IdempotencyRecord.objects.get(user=user, key=key)
+                if record.fingerprint != fingerprint:
+                    return error_response(IdempotencyKeyReusedError(key=key))
+                return replay(record)
+            response = self.get_response(request)
+            if 200 <= response.status_code < 300 and not response.streaming:
+                record.status_code = response.status_code
+                record.content_type = response.get("Content-Type", "application/json")
+                record.body = response.content
+                record.save(update_fields=["status_code", "content_type", "body", "updated_at"])
+            else:
+                transaction.set_rollback(True)
+            return response

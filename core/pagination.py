@@ -1,0 +1,25 @@
+"""The contract's list shape: {"items": [...], "count": N} with limit and offset."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Schema
+
+from core.errors import InvalidError
+
+MAX_LIMIT = 200
+
+
+class PageParams(Schema):
+    limit: int = 50
+    offset: int = 0
+
+
+def paginate(items: QuerySet | list, *, limit: int, offset: int) -> dict[str, Any]:
+    """Slice a queryset or list for one page; refuse limits outside 1..MAX_LIMIT."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidError(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
+    if offset < 0:
+        raise InvalidError("offset must not be negative.", field="offset")
+    count = items.count() if isinstance(items, QuerySet) else len(items)
+    return {"items": list(items[offset : offset + limit]), "count": count}
