@@ -5,7 +5,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONWARNINGS ?= ignore::UserWarning
-export XDG_RUNTIME_DIR ?= /tmp/fubi-runtime-$(shell id -u)
 
 .PHONY: run test install install-test lint format messages bench clean-db
 
@@ -27,7 +26,6 @@ install-test: $(VENV)/.installed-test
 	@fc-list 2>/dev/null | grep -qi "noto.*cjk" || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk || true; }
 
 run: install
-	mkdir -p $(XDG_RUNTIME_DIR)
 	$(PY) manage.py devserver --port $(PORT)
 
 lint: install-test
@@ -39,7 +37,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 
 test: install-test lint
-	mkdir -p $(XDG_RUNTIME_DIR) test-artifacts
+	mkdir -p test-artifacts
 	$(VENV)/bin/pytest
 
 messages: install

@@ -4,8 +4,6 @@ import os
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/fubi-runtime-{os.getuid()}")
-os.makedirs(os.environ["XDG_RUNTIME_DIR"], exist_ok=True)
 
 import pytest  # noqa: E402
 from django.test import Client  # noqa: E402

