@@ -5,8 +5,8 @@ import os
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import pytest  # noqa: E402
-from django.test import Client  # noqa: E402
+import pytest
+from django.test import Client
 
 PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test password
 
