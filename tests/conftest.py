@@ -1,0 +1,71 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(locale="zh-CN", viewport=PHONE, geolocation=None) → a fresh page in its own context."""
+    contexts = []
+
+    def make(locale: str = "zh-CN", viewport: dict | None = None, geolocation: dict | None = None):
+        options = {
+            "viewport": viewport or PHONE,
+            "locale": locale,
+            "base_url": live_server.url,
+            "device_scale_factor": 1,
+        }
+        if viewport is None:
+            options.update(is_mobile=True, has_touch=True)
+        if geolocation is not None:
+            options.update(geolocation=geolocation, permissions=["geolocation"])
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page screenshot under test-artifacts/screenshots/ for people to look at."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def browser_login(page, email: str, password: str) -> None:
+    """Log in through the real allauth login page."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")

@@ -1,0 +1,42 @@
+"""The home page at phone size in both languages, and logging in through the browser."""
+
+import pytest
+
+from tests.conftest import browser_login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_home_page_in_chinese_then_login(new_page, make_user) -> None:
+    user = make_user(display_name="小张")
+    page = new_page(locale="zh-CN")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "附近的任务" in page.content()
+    assert page.locator("nav.bottomnav a").count() == 5
+    screenshot(page, "home-zh-phone")
+    browser_login(page, user.email, "correct-horse-battery-9")
+    page.goto("/")
+    assert "小张" in page.get_by_test_id("greeting").inner_text()
+    screenshot(page, "home-zh-logged-in")
+
+
+def test_home_page_in_english_then_login(new_page, make_user) -> None:
+    user = make_user(display_name="Lin")
+    page = new_page(locale="en-US")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Tasks near me" in page.content()
+    screenshot(page, "home-en-phone")
+    browser_login(page, user.email, "correct-horse-battery-9")
+    page.goto("/")
+    assert "Welcome back, Lin" in page.get_by_test_id("greeting").inner_text()
+
+
+def test_language_switcher_changes_language(new_page) -> None:
+    page = new_page(locale="en-US")
+    page.goto("/")
+    page.get_by_test_id("lang-zh-hans").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "附近的任务" in page.content()
