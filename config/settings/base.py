@@ -194,6 +194,8 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("FUBI_MEDIA_ROOT", BASE_DIR / "media"))
+# Tip photos are private: kept outside MEDIA_ROOT and served only by tips.views after a permission check.
+FUBI_TIPS_PHOTO_ROOT = Path(os.environ.get("FUBI_TIPS_PHOTO_ROOT", BASE_DIR / "private_media" / "tips"))
 
 # Upload limits: photos are checked again by the tips app; these cap what Django reads at all.
 FUBI_MAX_PHOTO_BYTES = env_int("FUBI_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
@@ -229,6 +231,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
+    "tips-escalate-overdue-cases": {
+        "task": "tips.tasks.escalate_overdue_cases_task",
+        "schedule": 60.0,
+    },
     "ledger-nightly-reconciliation": {
         "task": "ledger.tasks.reconcile_ledger_task",
         "schedule": crontab(hour=2, minute=30),

@@ -10,4 +10,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
+FUBI_TIPS_PHOTO_ROOT = BASE_DIR / "test-artifacts" / "private_media" / "tips"  # noqa: F405
 # Tests share one database cache table; rate limits stay on so the 429 test is real.
