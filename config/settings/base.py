@@ -228,6 +228,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # Redis redelivers an unacknowledged message after the visibility timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # How often a worker sweeps for messages whose worker died (seconds × every Nth sweep).
+    "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_RESTORE_THROTTLE", 10),
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
@@ -238,6 +241,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "ledger-nightly-reconciliation": {
         "task": "ledger.tasks.reconcile_ledger_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "rewards-expire-redemptions": {
+        "task": "rewards.tasks.expire_redemptions_task",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
@@ -269,6 +276,9 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The reward shop: a reserved physical order not picked up within this many hours expires and refunds.
+FUBI_PICKUP_HOURS = env_int("FUBI_PICKUP_HOURS", 72)
 
 # Where the district's demo lies (Gulou, Fuzhou); the nearby list falls back to it.
 FUBI_DISTRICT_CENTER = (26.08, 119.30)
