@@ -1,0 +1,49 @@
+"""Reads of the ledger: balances, wallets, entries."""
+
+from typing import Any
+
+from django.db.models import F, QuerySet
+
+from accounts.models import Agency, User
+from ledger.models import Account, AccountKind, Posting
+
+
+def account_balance(account: Account) -> dict[str, int]:
+    """{"balance", "held", "available"} of one account, read fresh from its balance row.
+
+    balance counts the points on open holds too; available = balance - held never goes below zero.
+    """
+    posted, held = Account.objects.filter(pk=account.pk).values_list("posted", "held").get()
+    return {"balance": posted + held, "held": held, "available": posted}
+
+
+def citizen_wallet(*, user: User) -> dict[str, Any]:
+    """The citizen's wallet; zero if they never received points (no account row is created)."""
+    account = Account.objects.filter(kind=AccountKind.CITIZEN, user=user).first()
+    if account is None:
+        return {"balance": 0, "held": 0, "available": 0, "currency": "FZB"}
+    return {**account_balance(account), "currency": "FZB"}
+
+
+def agency_wallet(*, agency: Agency) -> dict[str, Any]:
+    """An agency's budget: available to spend, held = task escrow plus open holds on the budget."""
+    rows = {
+        kind: (posted, held)
+        for kind, posted, held in Account.objects.filter(
+            agency=agency, kind__in=[AccountKind.AGENCY_BUDGET, AccountKind.AGENCY_ESCROW]
+        ).values_list("kind", "posted", "held")
+    }
+    budget_posted, budget_held = rows.get(AccountKind.AGENCY_BUDGET, (0, 0))
+    escrow_posted, _ = rows.get(AccountKind.AGENCY_ESCROW, (0, 0))
+    held = budget_held + escrow_posted
+    return {"balance": budget_posted + held, "held": held, "available": budget_posted, "currency": "FZB"}
+
+
+def wallet_entries(*, user: User) -> QuerySet:
+    """The citizen's postings, newest first, with their transaction's kind and memo."""
+    return (
+        Posting.objects.filter(account__kind=AccountKind.CITIZEN, account__user=user)
+        .order_by("-id")
+        .values("id", "transaction_id", "amount", "balance_after", "created_at")
+        .annotate(kind=F("transaction__kind"), memo=F("transaction__memo"))
+    )
