@@ -5,7 +5,6 @@ Every error answers {"code": snake_case, "message": human sentence, "details": {
 
 import logging
 
-from allauth.headless.contrib.ninja.security import x_session_token_auth
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,11 +12,39 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
+from accounts.security import x_session_token_auth
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "details"],
+    "properties": {
+        "code": {"type": "string", "description": "machine-readable snake_case code"},
+        "message": {"type": "string", "description": "a human sentence"},
+        "details": {"type": "object"},
+    },
+}
+
+
+class FubiAPI(NinjaAPI):
+    """NinjaAPI that documents the one error shape on every operation (4XX and 5XX)."""
+
+    def get_openapi_schema(self, *args: object, **kwargs: object) -> dict:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("4XX", {"description": "Client error", **error})
+                responses.setdefault("5XX", {"description": "Server error", **error})
+        return schema
+
+
+api = FubiAPI(
     title="Fubi API",
     version="1.0.0",
     description="Volunteer tasks, tips, the points ledger and the reward shop. See API.md.",
@@ -100,6 +127,12 @@ def _add_routers() -> None:
     from accounts.api import router as accounts_router
 
     api.add_router("", accounts_router)
+    from rewards.api import router as rewards_router
+
+    api.add_router("", rewards_router)
+    from tasks_app.api import router as tasks_router
+
+    api.add_router("", tasks_router)
 
 
 _add_routers()

@@ -55,11 +55,11 @@ def start_worker(queue: str, name: str) -> subprocess.Popen:
 
 def count(table: str, job_id: str) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table} WHERE job_id = %s", [job_id])  # noqa: S608 - fixed names
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE job_id = %s", [job_id])
         return cursor.fetchone()[0]
 
 
-def wait_for(predicate, timeout: float) -> bool:  # noqa: ANN001
+def wait_for(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -69,7 +69,7 @@ def wait_for(predicate, timeout: float) -> bool:  # noqa: ANN001
 
 
 @pytest.fixture
-def probe_tables():  # noqa: ANN201
+def probe_tables():
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS fubi_probe_attempt (id serial PRIMARY KEY, job_id text NOT NULL)")
         cursor.execute("CREATE TABLE IF NOT EXISTS fubi_probe_done (job_id text PRIMARY KEY)")
@@ -78,7 +78,7 @@ def probe_tables():  # noqa: ANN201
         cursor.execute("DROP TABLE IF EXISTS fubi_probe_attempt, fubi_probe_done")
 
 
-def test_killed_worker_job_completes_exactly_once_on_the_next_worker(probe_tables) -> None:  # noqa: ARG001
+def test_killed_worker_job_completes_exactly_once_on_the_next_worker(probe_tables) -> None:
     redis.Redis.from_url(REDIS_URL).ping()  # a real broker, or the test fails here
     queue = f"probe-{uuid.uuid4().hex[:8]}"
     job_id = uuid.uuid4().hex
