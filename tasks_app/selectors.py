@@ -1,0 +1,150 @@
+"""Reads of the tasks app: nearby search, and "fetch it for this user" (NotFound when not theirs)."""
+
+from datetime import datetime
+
+from django.db.models import BooleanField, F, FloatField, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from accounts.models import Role, User
+from tasks_app.errors import ClaimNotFoundError, NotAgencyStaffError, OfferNotFoundError, TaskNotFoundError
+from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, projected
+from tasks_app.models import CheckIn, Claim, DispatchOffer, Notification, Task, TaskStatus
+
+TABLE = '"tasks_app_task"'
+# A circle in the projection a little wider than the radius: the exact haversine test follows.
+RADIUS_SLACK = 1.01
+
+
+def task_list_nearby(
+    *,
+    lat: float,
+    lon: float,
+    radius_km: float = 5.0,
+    category: str | None = None,
+    starts_after: datetime | None = None,
+    starts_before: datetime | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Task]:
+    """Open tasks with places left within radius_km of (lat, lon), nearest first, with distance_km.
+
+    The GiST index on the generated ``location`` point answers both the circle filter and the KNN
+    ordering; distance_km is exact (haversine).
+    """
+    now = now or timezone.now()
+    x, y = projected(lat, lon)
+    radius_deg = radius_km / KM_PER_DEGREE
+    haversine = HAVERSINE_KM_SQL.format(table=TABLE)
+    qs = (
+        Task.objects.filter(status=TaskStatus.OPEN, ends_at__gt=now, slots_taken__lt=F("headcount"))
+        .filter(
+            RawSQL(  # noqa: S611 - constant SQL text, values passed as parameters
+                f"{TABLE}.location <@ circle(point(%s, %s), %s)",
+                (x, y, radius_deg * RADIUS_SLACK),
+                output_field=BooleanField(),
+            )
+        )
+        .filter(RawSQL(f"{haversine} <= %s", (lat, lat, lon, radius_km), output_field=BooleanField()))  # noqa: S611
+        .annotate(distance_km=RawSQL(haversine, (lat, lat, lon), output_field=FloatField()))  # noqa: S611
+        .select_related("agency")
+        .order_by(RawSQL(f"{TABLE}.location <-> point(%s, %s)", (x, y)), "id")  # noqa: S611
+    )
+    if category:
+        qs = qs.filter(category=category)
+    if starts_after:
+        qs = qs.filter(starts_at__gte=starts_after)
+    if starts_before:
+        qs = qs.filter(starts_at__lte=starts_before)
+    return qs
+
+
+def task_get_public(*, task_id: int) -> Task:
+    """A task anyone may see: every state but draft. Raises TaskNotFoundError."""
+    task = Task.objects.select_related("agency").exclude(status=TaskStatus.DRAFT).filter(pk=task_id).first()
+    if task is None:
+        raise TaskNotFoundError(task_id=task_id)
+    return task
+
+
+def staff_agency_ids(*, user: User) -> list[int]:
+    """The agencies this user acts for; raises NotAgencyStaffError when none."""
+    if not user.has_role(Role.AGENCY_STAFF):
+        raise NotAgencyStaffError()
+    return list(user.agency_memberships.values_list("agency_id", flat=True))
+
+
+def task_get_for_staff(*, user: User, task_id: int) -> Task:
+    """A task of one of the user's agencies. Raises NotAgencyStaffError, TaskNotFoundError."""
+    agency_ids = staff_agency_ids(user=user)
+    task = Task.objects.select_related("agency").filter(pk=task_id, agency_id__in=agency_ids).first()
+    if task is None:
+        raise TaskNotFoundError(task_id=task_id)
+    return task
+
+
+def tasks_for_agency(*, user: User, agency_id: int | None = None, status: str | None = None) -> QuerySet[Task]:
+    """Every task of the user's agencies (or of the one named), newest start first."""
+    agency_ids = staff_agency_ids(user=user)
+    if agency_id is not None:
+        agency_ids = [a for a in agency_ids if a == agency_id]
+    qs = Task.objects.filter(agency_id__in=agency_ids).select_related("agency").order_by("-starts_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def claim_list_for_user(*, user: User, status: str | None = None) -> QuerySet[Claim]:
+    """My claims, newest first, with their tasks."""
+    qs = Claim.objects.filter(user=user).select_related("task", "task__agency").order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def claim_get_for_user(*, user: User, claim_id: int) -> Claim:
+    """One of my claims. Raises ClaimNotFoundError."""
+    claim = Claim.objects.select_related("task", "task__agency").filter(pk=claim_id, user=user).first()
+    if claim is None:
+        raise ClaimNotFoundError(claim_id=claim_id)
+    return claim
+
+
+def claim_get_for_staff(*, user: User, claim_id: int) -> Claim:
+    """A claim on a task of one of the user's agencies. Raises NotAgencyStaffError, ClaimNotFoundError."""
+    agency_ids = staff_agency_ids(user=user)
+    claim = (
+        Claim.objects.select_related("task", "task__agency", "user")
+        .filter(pk=claim_id, task__agency_id__in=agency_ids)
+        .first()
+    )
+    if claim is None:
+        raise ClaimNotFoundError(claim_id=claim_id)
+    return claim
+
+
+def claims_for_task(*, task: Task) -> QuerySet[Claim]:
+    """The claims of a task with their check-ins (evidence), for its agency."""
+    return (
+        Claim.objects.filter(task=task)
+        .select_related("user")
+        .prefetch_related(Prefetch("checkins", queryset=CheckIn.objects.order_by("received_at", "id")))
+        .order_by("created_at", "id")
+    )
+
+
+def offer_list_for_user(*, user: User) -> QuerySet[DispatchOffer]:
+    """My urgent offers, newest first."""
+    return DispatchOffer.objects.filter(user=user).select_related("task", "task__agency").order_by("-created_at")
+
+
+def offer_get_for_user(*, user: User, offer_id: int) -> DispatchOffer:
+    """One of my offers. Raises OfferNotFoundError."""
+    offer = DispatchOffer.objects.select_related("task").filter(pk=offer_id, user=user).first()
+    if offer is None:
+        raise OfferNotFoundError(offer_id=offer_id)
+    return offer
+
+
+def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
+    """My notifications from the tasks app, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")

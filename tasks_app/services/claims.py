@@ -1,0 +1,161 @@
+"""Citizens' places on tasks: claim, cancel, and the agency's approve / reject; no-shows."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Role, User
+from tasks_app.errors import (
+    AlreadyClaimedError,
+    ClaimNotCancellableError,
+    ClaimNotCompletedError,
+    InvalidClaimStateError,
+    NotCitizenError,
+    OwnAgencyTaskError,
+    TaskFullError,
+    TaskNotOpenError,
+)
+from tasks_app.models import Claim, ClaimStatus, Task, TaskStatus
+from tasks_app.services.escrow import escrow_payout, escrow_return
+
+
+def _lock_task_and_claim(claim: Claim) -> tuple[Task, Claim]:
+    # Lock order everywhere: the task row first, then the claim row.
+    task = Task.objects.select_for_update(no_key=True).select_related("agency").get(pk=claim.task_id)
+    claim = Claim.objects.select_for_update().select_related("user").get(pk=claim.pk)
+    return task, claim
+
+
+@transaction.atomic
+def claim_create(*, task: Task, user: User, now: datetime | None = None) -> Claim:
+    """Take one place on an open task for this citizen.
+
+    The claim row goes in first (the partial unique index refuses a second live claim of the same
+    citizen, even from a concurrent request), then one conditional UPDATE takes a place only while
+    the task is open, not over and not full; it holds the task row lock just until commit.
+    Raises TaskFullError, AlreadyClaimedError, TaskNotOpenError, NotCitizenError, OwnAgencyTaskError.
+    """
+    now = now or timezone.now()
+    if not user.has_role(Role.CITIZEN):
+        raise NotCitizenError()
+    if user.agency_memberships.filter(agency_id=task.agency_id).exists():
+        raise OwnAgencyTaskError()
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(task_id=task.pk, user=user, status=ClaimStatus.CLAIMED)
+    except IntegrityError:
+        raise AlreadyClaimedError(task_id=task.pk) from None
+    taken = Task.objects.filter(
+        pk=task.pk, status=TaskStatus.OPEN, ends_at__gt=now, slots_taken__lt=F("headcount")
+    ).update(slots_taken=F("slots_taken") + 1, updated_at=now)
+    if taken == 1:
+        claim.task = task
+        return claim
+    current = Task.objects.get(pk=task.pk)
+    if current.status != TaskStatus.OPEN or current.ends_at <= now:
+        raise TaskNotOpenError(task_id=task.pk, status=current.status)
+    raise TaskFullError(task_id=task.pk, headcount=current.headcount)
+
+
+@transaction.atomic
+def claim_cancel(*, claim: Claim, user: User, now: datetime | None = None) -> Claim:
+    """The claimant gives the place back before the task starts; the place is offered again.
+
+    The escrow stays: the place is still promised to whoever claims it next. Cancelling a
+    cancelled claim changes nothing. Raises ClaimNotCancellableError.
+    """
+    now = now or timezone.now()
+    task, claim = _lock_task_and_claim(claim)
+    if claim.status == ClaimStatus.CANCELLED:
+        return claim
+    if claim.status != ClaimStatus.CLAIMED or task.status != TaskStatus.OPEN or now >= task.starts_at:
+        raise ClaimNotCancellableError(status=claim.status)
+    claim.status = ClaimStatus.CANCELLED
+    claim.cancelled_at = now
+    claim.save(update_fields=["status", "cancelled_at", "updated_at"])
+    task.slots_taken -= 1
+    task.save(update_fields=["slots_taken", "updated_at"])
+    claim.task = task
+    return claim
+
+
+@transaction.atomic
+def claim_approve(*, claim: Claim, user: User | None = None, now: datetime | None = None) -> Claim:
+    """Pay a completed claim from the task's escrow, once; approving a paid claim changes nothing.
+
+    Raises ClaimNotCompletedError.
+    """
+    task, claim = _lock_task_and_claim(claim)
+    if claim.status == ClaimStatus.PAID:
+        return claim
+    if claim.status != ClaimStatus.COMPLETED:
+        raise ClaimNotCompletedError(status=claim.status)
+    return claim_pay_locked(task=task, claim=claim, user=user, now=now)
+
+
+def claim_pay_locked(*, task: Task, claim: Claim, user: User | None, now: datetime | None = None) -> Claim:
+    """Pay a completed claim whose task and claim rows the caller has locked."""
+    escrow_payout(task=task, claim=claim, initiated_by=user)
+    task.save(update_fields=["escrow_points", "updated_at"])
+    claim.status = ClaimStatus.PAID
+    claim.decided_at = now or timezone.now()
+    claim.decided_by = user
+    claim.points_paid = task.points
+    claim.save(update_fields=["status", "decided_at", "decided_by", "points_paid", "updated_at"])
+    claim.task = task
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, claim: Claim, user: User | None, reason: str = "", now: datetime | None = None) -> Claim:
+    """Refuse to pay a claim; its points go back from escrow to the agency budget.
+
+    Rejecting a rejected claim changes nothing. Raises InvalidClaimStateError for claims that are
+    paid, cancelled or no-shows.
+    """
+    task, claim = _lock_task_and_claim(claim)
+    if claim.status == ClaimStatus.REJECTED:
+        return claim
+    if claim.status not in (ClaimStatus.CLAIMED, ClaimStatus.CHECKED_IN, ClaimStatus.COMPLETED):
+        raise InvalidClaimStateError(status=claim.status)
+    escrow_return(
+        task=task,
+        amount=task.points,
+        idempotency_key=f"task:{task.id}:claim:{claim.id}:reject",
+        memo=f"Task {task.id}: claim {claim.id} rejected",
+        initiated_by=user,
+    )
+    task.save(update_fields=["escrow_points", "updated_at"])
+    claim.status = ClaimStatus.REJECTED
+    claim.decided_at = now or timezone.now()
+    claim.decided_by = user
+    claim.reject_reason = reason[:300]
+    claim.save(update_fields=["status", "decided_at", "decided_by", "reject_reason", "updated_at"])
+    claim.task = task
+    return claim
+
+
+def claim_mark_no_show_locked(*, task: Task, claim: Claim, now: datetime) -> None:
+    """A claim never checked in by the end of the window: its place's escrow returns to the agency."""
+    escrow_return(
+        task=task,
+        amount=task.points,
+        idempotency_key=f"task:{task.id}:claim:{claim.id}:no_show",
+        memo=f"Task {task.id}: claim {claim.id} no-show",
+    )
+    task.save(update_fields=["escrow_points", "updated_at"])
+    claim.status = ClaimStatus.NO_SHOW
+    claim.save(update_fields=["status", "updated_at"])
+
+
+@transaction.atomic
+def claim_mark_no_show(*, claim: Claim, now: datetime | None = None) -> Claim:
+    """Mark a claim of an ended task that never checked in as a no-show; safe to run twice."""
+    now = now or timezone.now()
+    task, claim = _lock_task_and_claim(claim)
+    if claim.status != ClaimStatus.CLAIMED or task.ends_at > now:
+        return claim
+    claim_mark_no_show_locked(task=task, claim=claim, now=now)
+    return claim
