@@ -180,7 +180,23 @@ class Transaction(models.Model):
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")
         indexes = [models.Index(fields=["ref_type", "ref_id"], name="ledger_tx_ref")]
-        triggers = _protect("ledger_tx")
+        triggers = [
+            *_protect("ledger_tx"),
+            # A transaction row without postings would escape the posting trigger: check it at commit too.
+            pgtrigger.Trigger(
+                name="ledger_tx_has_postings",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                func="""
+                IF (SELECT count(*) FROM ledger_posting WHERE transaction_id = NEW.id) < 2 THEN
+                    RAISE EXCEPTION 'ledger transaction % has fewer than two postings', NEW.id
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.idempotency_key}"
