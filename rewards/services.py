@@ -1,0 +1,308 @@
+"""Every write of the reward shop: redeem, cancel, expire, fulfil, and voucher-code uploads.
+
+Lock order, the same in every service so two of them never wait on each other in a circle:
+the order row → the citizen's tally row → (ledger: the citizen's account) → the reward row.
+The reward row is the hot one when thousands race for one item, so it is taken last, by a single
+conditional UPDATE, and held only for the rest of a short transaction.
+"""
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from accounts.selectors import pickup_points_for_clerk
+from core.errors import InvalidError
+from ledger import services as ledger_services
+from rewards.errors import (
+    AlreadyFulfilledError,
+    InsufficientPointsError,
+    InvalidPickupPointError,
+    InvalidQuantityError,
+    LimitReachedError,
+    NotCitizenError,
+    NotClerkError,
+    OutOfStockError,
+    RedemptionExpiredError,
+    RedemptionNotFoundError,
+    RedemptionNotReservedError,
+    RewardNotFoundError,
+)
+from rewards.models import Redemption, RedemptionStatus, RedemptionTally, Reward, VoucherCode
+
+MAX_QUANTITY = 10
+# Pickup codes: no 0/O, 1/I/L, so a clerk can type what a citizen reads out.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+MAX_VOUCHER_CODE_LENGTH = 200
+
+
+def pickup_code_new() -> str:
+    """A fresh random pickup code (31^8 ≈ 8.5e11 possibilities)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def pickup_code_normalise(code: str) -> str:
+    """What a clerk typed or scanned, as stored: upper case, no spaces or dashes."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _tally_lock(*, user: User, reward: Reward) -> RedemptionTally:
+    # INSERT ... ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE: a twin inserting at the same
+    # moment waits on the unique index, then both queue on the same row.
+    RedemptionTally.objects.bulk_create([RedemptionTally(user=user, reward=reward)], ignore_conflicts=True)
+    return RedemptionTally.objects.select_for_update().get(user=user, reward=reward)
+
+
+def _hold_key(redemption: Redemption) -> str:
+    return f"redemption:{redemption.pk}:hold"
+
+
+def _capture_key(redemption: Redemption) -> str:
+    return f"redemption:{redemption.pk}:capture"
+
+
+def _release_key(redemption: Redemption) -> str:
+    return f"redemption:{redemption.pk}:release"
+
+
+def reward_redeem(
+    *,
+    reward_id: int,
+    user: User,
+    quantity: int = 1,
+    pickup_point_id: int | None = None,
+    request_key: str | None = None,
+) -> Redemption:
+    """Order `quantity` of a reward: take stock and hold the points in one transaction.
+
+    A virtual reward captures the points and hands out voucher codes at once (status delivered); a
+    physical one is reserved at a pickup point until the clerk hands it over or the order expires.
+    The same request_key from the same citizen returns the first order and changes nothing.
+    Raises NotCitizenError, RewardNotFoundError, InvalidQuantityError, InvalidPickupPointError,
+    LimitReachedError, OutOfStockError, InsufficientPointsError.
+    """
+    if not user.has_role(Role.CITIZEN):
+        raise NotCitizenError()
+    if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_QUANTITY:
+        raise InvalidQuantityError(
+            _("Choose a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY}, quantity=quantity, max=MAX_QUANTITY
+        )
+    reward = Reward.objects.available().filter(pk=reward_id).first()
+    if reward is None:
+        raise RewardNotFoundError(reward_id=reward_id)
+    pickup_point = None
+    if not reward.is_virtual:
+        if pickup_point_id is not None:
+            pickup_point = reward.pickup_points.filter(pk=pickup_point_id, is_active=True).first()
+        if pickup_point is None:
+            raise InvalidPickupPointError(pickup_point_id=pickup_point_id)
+    return _redeem_locked(reward=reward, user=user, quantity=quantity, pickup_point=pickup_point, key=request_key)
+
+
+@transaction.atomic
+def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, key: str | None) -> Redemption:
+    tally = _tally_lock(user=user, reward=reward)
+    if key:
+        replayed = Redemption.objects.filter(user=user, request_key=key).first()
+        if replayed is not None:
+            return replayed
+    if reward.per_user_limit is not None and tally.quantity + quantity > reward.per_user_limit:
+        raise LimitReachedError(limit=reward.per_user_limit, already=tally.quantity)
+    # Cheap early answer for the thousands who arrive after the last item; the conditional UPDATE
+    # below is what decides.
+    if reward.stock_left < quantity:
+        raise OutOfStockError(stock_left=reward.stock_left)
+
+    now = timezone.now()
+    points = reward.price_points * quantity
+    redemption = Redemption.objects.create(
+        user=user,
+        reward=reward,
+        quantity=quantity,
+        points=points,
+        status=RedemptionStatus.DELIVERED if reward.is_virtual else RedemptionStatus.RESERVED,
+        code=pickup_code_new(),
+        pickup_point=pickup_point,
+        request_key=key or None,
+        expires_at=None if reward.is_virtual else now + timedelta(hours=settings.FUBI_PICKUP_HOURS),
+    )
+    hold = ledger_services.hold_place(
+        account=ledger_services.citizen_account(user),
+        amount=points,
+        idempotency_key=_hold_key(redemption),
+        memo=f"{reward.name} × {quantity}",
+        ref=redemption,
+        error_class=InsufficientPointsError,
+    )
+    taken = Reward.objects.filter(pk=reward.pk, stock_left__gte=quantity).update(
+        stock_left=F("stock_left") - quantity, updated_at=now
+    )
+    if not taken:
+        raise OutOfStockError(stock_left=0)
+    if reward.is_virtual:
+        codes = list(
+            VoucherCode.objects.select_for_update(skip_locked=True)
+            .filter(reward=reward, redemption__isnull=True)
+            .order_by("id")
+            .values_list("pk", flat=True)[:quantity]
+        )
+        if len(codes) < quantity:
+            raise OutOfStockError(stock_left=0, codes_left=len(codes))
+        VoucherCode.objects.filter(pk__in=codes).update(redemption=redemption, assigned_at=now, updated_at=now)
+        ledger_services.hold_capture(hold=hold, idempotency_key=_capture_key(redemption), memo=reward.name)
+    tally.quantity += quantity
+    tally.save(update_fields=["quantity", "updated_at"])
+    redemption.hold = hold
+    redemption.save(update_fields=["hold", "updated_at"])
+    return redemption
+
+
+def _give_back(redemption: Redemption, status: str, now: datetime) -> None:
+    """Release the held points and return stock and allowance; the order row is locked by the caller."""
+    tally = _tally_lock(user=redemption.user, reward=redemption.reward)
+    ledger_services.hold_release(hold=redemption.hold, idempotency_key=_release_key(redemption), memo=str(status))
+    Reward.objects.filter(pk=redemption.reward_id).update(
+        stock_left=F("stock_left") + redemption.quantity, updated_at=now
+    )
+    tally.quantity = max(0, tally.quantity - redemption.quantity)
+    tally.save(update_fields=["quantity", "updated_at"])
+    redemption.status = status
+    redemption.closed_at = now
+    redemption.save(update_fields=["status", "closed_at", "updated_at"])
+
+
+@transaction.atomic
+def redemption_cancel(*, redemption_id: int, user: User) -> Redemption:
+    """The citizen takes back a reserved order: points, stock and allowance return.
+
+    Cancelling a cancelled order changes nothing. Raises RedemptionNotFoundError (not theirs too),
+    RedemptionNotReservedError.
+    """
+    redemption = (
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward", "hold", "user")
+        .filter(pk=redemption_id, user=user)
+        .first()
+    )
+    if redemption is None:
+        raise RedemptionNotFoundError(redemption_id=redemption_id)
+    if redemption.status == RedemptionStatus.CANCELLED:
+        return redemption
+    if redemption.status != RedemptionStatus.RESERVED:
+        raise RedemptionNotReservedError(status=redemption.status)
+    _give_back(redemption, RedemptionStatus.CANCELLED, timezone.now())
+    return redemption
+
+
+@transaction.atomic
+def redemption_expire(*, redemption_id: int, now: datetime | None = None) -> bool:
+    """Expire one reserved order whose pickup deadline has passed; False when there is nothing to do."""
+    now = now or timezone.now()
+    redemption = (
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward", "hold", "user")
+        .filter(pk=redemption_id)
+        .first()
+    )
+    if redemption is None or redemption.status != RedemptionStatus.RESERVED or redemption.expires_at > now:
+        return False
+    _give_back(redemption, RedemptionStatus.EXPIRED, now)
+    return True
+
+
+def redemptions_expire(*, now: datetime | None = None) -> int:
+    """Expire every overdue reserved order, each in its own transaction; safe to run twice at once."""
+    now = now or timezone.now()
+    overdue = list(
+        Redemption.objects.filter(status=RedemptionStatus.RESERVED, expires_at__lte=now)
+        .order_by("expires_at", "id")
+        .values_list("pk", flat=True)
+    )
+    return sum(1 for pk in overdue if redemption_expire(redemption_id=pk, now=now))
+
+
+@transaction.atomic
+def redemption_fulfil(*, code: str, clerk: User) -> Redemption:
+    """The clerk hands over a reserved order at their pickup point: the held points are spent.
+
+    Raises NotClerkError, RedemptionNotFoundError (unknown code, or another point's order),
+    AlreadyFulfilledError, RedemptionNotReservedError, RedemptionExpiredError.
+    """
+    point_ids = [point.pk for point in pickup_points_for_clerk(user=clerk)]
+    if not point_ids:
+        raise NotClerkError()
+    normalised = pickup_code_normalise(code)
+    redemption = (
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward", "hold", "user", "pickup_point")
+        .filter(code=normalised, pickup_point_id__in=point_ids)
+        .first()
+        if normalised
+        else None
+    )
+    if redemption is None:
+        raise RedemptionNotFoundError(_("No order with this code at your pickup point."), code=normalised)
+    if redemption.status == RedemptionStatus.FULFILLED:
+        raise AlreadyFulfilledError(fulfilled_at=redemption.fulfilled_at.isoformat())
+    if redemption.status != RedemptionStatus.RESERVED:
+        raise RedemptionNotReservedError(status=redemption.status)
+    now = timezone.now()
+    if redemption.expires_at <= now:
+        raise RedemptionExpiredError(expires_at=redemption.expires_at.isoformat())
+    ledger_services.hold_capture(
+        hold=redemption.hold, idempotency_key=_capture_key(redemption), memo=redemption.reward.name
+    )
+    redemption.status = RedemptionStatus.FULFILLED
+    redemption.fulfilled_at = now
+    redemption.fulfilled_by = clerk
+    redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by", "updated_at"])
+    return redemption
+
+
+def voucher_codes_from_csv(data: bytes) -> list[str]:
+    """The codes of an uploaded CSV: the first column of each row, blank rows and a "code" header skipped.
+
+    Raises InvalidError for a file that is not UTF-8 text or a code longer than 200 characters.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidError(_("The file must be a UTF-8 CSV.")) from error
+    codes: list[str] = []
+    for row in csv.reader(io.StringIO(text)):
+        if not row or not row[0].strip():
+            continue
+        value = row[0].strip()
+        if not codes and value.lower() in {"code", "codes", "voucher", "券码", "兑换码"}:
+            continue
+        if len(value) > MAX_VOUCHER_CODE_LENGTH:
+            raise InvalidError(_("A code is longer than 200 characters."), code=value[:20])
+        codes.append(value)
+    return codes
+
+
+@transaction.atomic
+def voucher_codes_add(*, reward: Reward, codes: Iterable[str]) -> int:
+    """Add codes to a virtual reward's pool and its stock; codes already in the pool are skipped.
+
+    Returns how many were new. Raises InvalidError for a physical reward.
+    """
+    reward = Reward.objects.select_for_update().get(pk=reward.pk)  # serialises uploads for one reward
+    if not reward.is_virtual:
+        raise InvalidError(_("Only virtual rewards have voucher codes."))
+    unique = list(dict.fromkeys(code.strip() for code in codes if code and code.strip()))
+    known = set(VoucherCode.objects.filter(reward=reward, code__in=unique).values_list("code", flat=True))
+    new = [VoucherCode(reward=reward, code=code) for code in unique if code not in known]
+    VoucherCode.objects.bulk_create(new, batch_size=1000)
+    if new:
+        Reward.objects.filter(pk=reward.pk).update(stock_left=F("stock_left") + len(new), updated_at=timezone.now())
+    return len(new)
