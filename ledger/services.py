@@ -329,8 +329,9 @@ def hold_place(
 
 
 def _hold_close(*, hold: Hold, idempotency_key: str, memo: str, capture: bool) -> Transaction:
-    # The hold row first, then the balance rows (in _post): the same order everywhere.
-    hold = Hold.objects.select_for_update(of=("self",)).select_related("close_transaction").get(pk=hold.pk)
+    # The hold row first, then the balance rows (in _post): the same order everywhere. No join here:
+    # after waiting for the lock PostgreSQL re-reads the hold row only, not joined rows.
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
     wanted = HoldStatus.CAPTURED if capture else HoldStatus.RELEASED
     if hold.status != HoldStatus.OPEN:
         if hold.status == wanted and hold.close_transaction.idempotency_key == idempotency_key:

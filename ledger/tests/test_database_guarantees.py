@@ -67,7 +67,7 @@ def test_an_unbalanced_transaction_fails_at_commit():
     budget = services.agency_budget_account(agency)
     escrow = services.agency_escrow_account(agency)
     # when raw inserts write a one-sided transaction, the statements succeed but the commit fails
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError), transaction.atomic():  # noqa: PT012 - the commit is what fails
         _raw(
             "INSERT INTO ledger_transaction (kind, memo, idempotency_key, ref_type, created_at)"
             " VALUES ('task_escrow', 'forged', 'forged:1', '', now())"
