@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -69,3 +70,15 @@ def browser_login(page, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
+
+
+def subprocess_database_url() -> str:
+    """A DATABASE_URL for child processes (workers, manage.py) that reaches the test database,
+    whether it lives on a TCP server or on the embedded server's Unix socket."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = db["HOST"] or "localhost"
+    if host.startswith("/"):
+        return f"postgresql://{db['USER']}@{quote(host, safe='')}/{db['NAME']}"
+    return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

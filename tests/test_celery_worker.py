@@ -12,12 +12,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from celery import Celery
 from django.db import connection
+
+from tests.conftest import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -25,19 +26,11 @@ REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def worker_database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"] or "localhost"
-    host = quote(host, safe="") if host.startswith("/") else host
-    port = f":{db['PORT']}" if db["PORT"] and not host.startswith("%2F") else ""
-    return f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}"
-
-
 def start_worker(queue: str, name: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_VISIBILITY_TIMEOUT": "4",

@@ -6,18 +6,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
+
+from tests.conftest import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "x7Hq2-very-long-production-secret-key-for-tests-only-9Zp4r1Lk0wQe3sT8uY"
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    db = connection.settings_dict
     base_env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
     base_env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
-        DATABASE_URL=f"postgresql://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DATABASE_URL=subprocess_database_url(),
         PYTHONWARNINGS="ignore",
     )
     base_env.update(env)
