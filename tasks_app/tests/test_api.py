@@ -1,0 +1,237 @@
+"""The tasks API as API.md describes it, with personas: citizen, own agency, other agency, anonymous."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from tasks_app import services
+from tasks_app.models import CheckIn, Claim, Task
+from tasks_app.tests.conftest import SITE, assert_escrow_exact, budget_available, task_fields, wallet_balance
+
+pytestmark = pytest.mark.django_db
+
+
+def body(**overrides) -> dict:
+    fields = task_fields(**overrides)
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in fields.items()}
+
+
+def test_anonymous_finds_open_tasks_nearest_first_with_distance(api_as, make_task) -> None:
+    # given tasks 0.5 km, 2 km and 8 km north of a citizen, a full one and a draft
+    near = make_task(title="near", lat=SITE[0] + 0.0045)
+    mid = make_task(title="mid", lat=SITE[0] + 0.018)
+    make_task(title="far", lat=SITE[0] + 0.072)
+    full = make_task(title="full", headcount=1, lat=SITE[0] + 0.001)
+    services.claim_create(task=full, user=UserFactory())
+    make_task(title="draft", publish=False)
+    # when an anonymous visitor asks within 5 km
+    response = api_as(None).get("/tasks", {"lat": SITE[0], "lon": SITE[1]})
+    # then the two open tasks with places come nearest first, with distances and places left
+    assert response.status_code == 200
+    data = response.json()
+    assert [item["id"] for item in data["items"]] == [near.id, mid.id]
+    assert data["count"] == 2
+    assert data["items"][0]["distance_km"] == pytest.approx(0.5, abs=0.01)
+    assert data["items"][1]["distance_km"] == pytest.approx(2.0, abs=0.02)
+    assert data["items"][0]["slots_left"] == 5
+    assert data["items"][0]["agency"]["name"]
+    assert set(data["items"][0]) >= {
+        "id", "title", "category", "agency", "lat", "lon", "address", "radius_m", "starts_at", "ends_at",
+        "headcount", "slots_left", "points", "status", "distance_km",
+    }  # fmt: skip
+
+
+def test_nearby_filters_by_radius_category_and_time(api_as, make_task) -> None:
+    patrol = make_task(category="night_patrol")
+    quiz = make_task(category="anti_fraud_quiz", lat=SITE[0] + 0.05)  # 5.6 km
+    later = timezone.now() + timedelta(days=2)
+    tomorrow = make_task(category="elder_care", starts_at=later, ends_at=later + timedelta(hours=1))
+    client = api_as(None)
+    ids = lambda **q: [t["id"] for t in client.get("/tasks", {"lat": SITE[0], "lon": SITE[1], **q}).json()["items"]]  # noqa: E731
+    assert set(ids()) == {patrol.id, tomorrow.id}
+    assert set(ids(radius_km=10)) == {patrol.id, quiz.id, tomorrow.id}
+    assert ids(radius_km=10, category="anti_fraud_quiz") == [quiz.id]
+    assert ids(starts_after=(timezone.now() + timedelta(days=1)).isoformat()) == [tomorrow.id]
+
+
+def test_nearby_rejects_bad_input_with_422(api_as) -> None:
+    client = api_as(None)
+    assert client.get("/tasks", {"lat": 95, "lon": 119}).json()["code"] == "invalid"
+    assert client.get("/tasks", {"radius_km": 0}).status_code == 422
+    assert client.get("/tasks", {"category": "karaoke"}).status_code == 422
+    assert client.get("/tasks", {"limit": 5000}).status_code == 422
+
+
+def test_nearby_list_query_count_does_not_grow(api_as, make_task, django_assert_num_queries) -> None:
+    for i in range(12):
+        make_task(lat=SITE[0] + i * 0.001)
+    client = api_as(None)
+    with django_assert_num_queries(2):  # count + one page with agencies joined
+        response = client.get("/tasks", {"lat": SITE[0], "lon": SITE[1]})
+    assert response.json()["count"] == 12
+
+
+def test_task_detail_is_public_but_drafts_are_not(api_as, make_task) -> None:
+    task = make_task(min_minutes=15)
+    draft = make_task(publish=False)
+    client = api_as(None)
+    data = client.get(f"/tasks/{task.id}").json()
+    assert data["min_minutes"] == 15
+    assert data["description"]
+    assert client.get(f"/tasks/{draft.id}").status_code == 404
+
+
+def test_agency_staff_create_and_publish_a_task(api_as, staff, agency) -> None:
+    client = api_as(staff)
+    before = budget_available(agency)
+    created = client.post("/tasks", body(headcount=4, points=50))
+    assert created.status_code == 201, created.content
+    assert created.json()["status"] == "draft"
+    published = client.post(f"/tasks/{created.json()['id']}/publish")
+    assert published.status_code == 200
+    assert published.json()["status"] == "open"
+    assert budget_available(agency) == before - 200
+
+
+def test_create_rejects_bad_values_with_422(api_as, staff) -> None:
+    client = api_as(staff)
+    now = timezone.now()
+    bad_window = client.post("/tasks", body(starts_at=now + timedelta(hours=2), ends_at=now + timedelta(hours=1)))
+    assert bad_window.status_code == 422
+    assert client.post("/tasks", body(headcount=0)).status_code == 422
+    assert client.post("/tasks", body(category="karaoke")).status_code == 422
+    assert client.post("/tasks", body(lat=123)).status_code == 422
+    assert Task.objects.count() == 0
+
+
+def test_publish_without_budget_answers_409_insufficient_funds(api_as, staff) -> None:
+    client = api_as(staff)
+    task_id = client.post("/tasks", body(headcount=1000, points=100_000)).json()["id"]
+    response = client.post(f"/tasks/{task_id}/publish")
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_funds"
+
+
+@pytest.mark.parametrize("persona", ["citizen", "other_staff", "anonymous"])
+def test_only_the_own_agency_manages_a_task(api_as, make_task, persona, request) -> None:
+    task = make_task(publish=False)
+    client = api_as(None if persona == "anonymous" else request.getfixturevalue(persona))
+    expected = {"citizen": 403, "other_staff": 404, "anonymous": 401}[persona]
+    assert client.post(f"/tasks/{task.id}/publish").status_code == expected
+    assert client.post(f"/tasks/{task.id}/cancel").status_code == expected
+    assert client.get(f"/tasks/{task.id}/claims").status_code == expected
+    # creating a task for someone else's agency
+    create = client.post("/tasks", {**body(), "agency_id": task.agency_id})
+    assert create.status_code == {"citizen": 403, "other_staff": 404, "anonymous": 401}[persona]
+    task.refresh_from_db()
+    assert task.status == "draft"
+
+
+def test_claim_flow_through_the_api(api_as, make_task, citizen, staff, agency) -> None:
+    # given an open task
+    task = make_task(points=100, headcount=2)
+    me = api_as(citizen)
+    # when the citizen claims, checks in and out on site
+    claim = me.post(f"/tasks/{task.id}/claims")
+    assert claim.status_code == 201
+    assert claim.json()["status"] == "claimed"
+    assert claim.json()["task_id"] == task.id
+    claim_id = claim.json()["id"]
+    assert me.post(f"/tasks/{task.id}/claims").json()["code"] == "already_claimed"
+    now = timezone.now().isoformat()
+    fix = {"lat": SITE[0], "lon": SITE[1], "accuracy_m": 8, "recorded_at": now}
+    checked_in = me.post(f"/claims/{claim_id}/checkins", {"kind": "in", **fix})
+    assert checked_in.status_code == 201
+    assert checked_in.json() | {"id": 0} == {
+        "id": 0, "kind": "in", "accepted": True, "flags": [], "distance_m": 0.0, "claim_status": "checked_in"
+    }  # fmt: skip
+    assert me.post(f"/claims/{claim_id}/checkins", {"kind": "out", **fix}).json()["claim_status"] == "completed"
+    assert [c["status"] for c in me.get("/claims").json()["items"]] == ["completed"]
+    # then its agency sees the evidence and approves; approving again pays nothing more
+    agency_client = api_as(staff)
+    claims = agency_client.get(f"/tasks/{task.id}/claims").json()
+    assert claims["items"][0]["checkins"][0]["kind"] == "in"
+    assert claims["items"][0]["flags"] == []
+    for _ in range(2):
+        approved = agency_client.post(f"/claims/{claim_id}/approve")
+        assert approved.status_code == 200
+        assert approved.json()["status"] == "paid"
+    assert wallet_balance(citizen) == 100
+    assert_escrow_exact(agency)
+
+
+def test_check_in_outside_answers_422_with_distance(api_as, make_task, citizen) -> None:
+    task = make_task()
+    me = api_as(citizen)
+    claim_id = me.post(f"/tasks/{task.id}/claims").json()["id"]
+    response = me.post(
+        f"/claims/{claim_id}/checkins",
+        {
+            "kind": "in",
+            "lat": SITE[0] + 0.01,
+            "lon": SITE[1],
+            "accuracy_m": 8,
+            "recorded_at": timezone.now().isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "outside_geofence"
+    assert response.json()["details"]["distance_m"] > 1000
+    assert CheckIn.objects.filter(claim_id=claim_id, accepted=False).count() == 1
+
+
+def test_check_in_rejects_malformed_values(api_as, make_task, citizen) -> None:
+    me = api_as(citizen)
+    claim_id = me.post(f"/tasks/{make_task().id}/claims").json()["id"]
+    now = timezone.now().isoformat()
+    url = f"/claims/{claim_id}/checkins"
+    fix = {"lat": 1, "lon": 1, "accuracy_m": 1, "recorded_at": now}
+    assert me.post(url, {**fix, "kind": "teleport"}).status_code == 422
+    assert me.post(url, {**fix, "kind": "in", "accuracy_m": -1}).status_code == 422
+    naive = me.post(url, {**fix, "kind": "in", "recorded_at": "2026-01-01T10:00:00"})
+    assert naive.status_code == 422
+    assert not CheckIn.objects.filter(claim_id=claim_id).exists()
+
+
+def test_a_claim_is_only_its_claimants(api_as, make_task, citizen, staff, other_staff) -> None:
+    task = make_task()
+    claim = services.claim_create(task=task, user=citizen)
+    stranger = api_as(UserFactory())
+    assert stranger.post(f"/claims/{claim.id}/cancel").status_code == 404
+    assert stranger.get(f"/claims/{claim.id}").status_code == 404
+    assert stranger.post(f"/claims/{claim.id}/approve").status_code == 403
+    assert api_as(other_staff).post(f"/claims/{claim.id}/approve").status_code == 404
+    assert api_as(other_staff).post(f"/claims/{claim.id}/reject", {"reason": "x"}).status_code == 404
+    assert api_as(None).post(f"/tasks/{task.id}/claims").status_code == 401
+    assert api_as(staff).post(f"/tasks/{task.id}/claims").json()["code"] == "own_agency_task"
+
+
+def test_replayed_claim_with_idempotency_key_changes_nothing(api_as, make_task, citizen) -> None:
+    task = make_task(headcount=3)
+    me = api_as(citizen)
+    first = me.post(f"/tasks/{task.id}/claims", headers={"Idempotency-Key": "claim-1"})
+    again = me.post(f"/tasks/{task.id}/claims", headers={"Idempotency-Key": "claim-1"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    task.refresh_from_db()
+    assert task.slots_taken == 1
+    assert Claim.objects.filter(task=task).count() == 1
+
+
+def test_cancel_then_reject_through_the_api(api_as, make_task, citizen, staff, agency) -> None:
+    start = timezone.now() + timedelta(hours=2)
+    task = make_task(starts_at=start, ends_at=start + timedelta(hours=1), headcount=2)
+    me = api_as(citizen)
+    claim_id = me.post(f"/tasks/{task.id}/claims").json()["id"]
+    cancelled = me.post(f"/claims/{claim_id}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+    other = UserFactory()
+    other_claim = services.claim_create(task=task, user=other)
+    rejected = api_as(staff).post(f"/claims/{other_claim.id}/reject", {"reason": "duplicate person"})
+    assert rejected.json()["status"] == "rejected"
+    assert_escrow_exact(agency)
+    cancelled_task = api_as(staff).post(f"/tasks/{task.id}/cancel")
+    assert cancelled_task.json()["status"] == "cancelled"
+    assert_escrow_exact(agency)
