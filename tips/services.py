@@ -1,0 +1,566 @@
+"""Every write of the tips app: submitting tips, moving cases through their states, escalating
+overdue cases, paying rewards (through the ledger), notifications, place codes and partner keys.
+
+Locks: a transition locks its tip row; mark_duplicate locks both tips in id order. Points move only
+through ledger.services, with idempotency keys derived from the tip (f"tip:{id}:reward").
+"""
+
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Agency, AgencyKind, Grid, GridMembership, Role, User
+from accounts.selectors import grid_innermost_containing
+from core.errors import InvalidError
+from tips import photos as photo_checks
+from tips.errors import (
+    InvalidTransitionError,
+    LocationRequiredError,
+    NotCitizenError,
+    OutsideServiceAreaError,
+    RewardBudgetMissingError,
+    TooManyPhotosError,
+    UnknownCategoryError,
+    UnknownPlaceCodeError,
+)
+from tips.models import (
+    OPEN_STATES,
+    CaseAction,
+    CaseEvent,
+    EscalationStage,
+    Notification,
+    NotificationKind,
+    PartnerApiKey,
+    PlaceCode,
+    Tip,
+    TipCategory,
+    TipKind,
+    TipPhoto,
+    TipSource,
+    TipStatus,
+    private_storage,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_DESCRIPTION = 4000
+MAX_NOTE = 2000
+MAX_REWARD_POINTS = 100_000
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
+
+# action → (states it starts from, state it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    CaseAction.ACCEPT: ((TipStatus.SUBMITTED,), TipStatus.ACCEPTED),
+    CaseAction.ASSIGN: ((TipStatus.ACCEPTED,), TipStatus.ASSIGNED),
+    CaseAction.VERIFY: ((TipStatus.ASSIGNED,), TipStatus.VERIFIED),
+    CaseAction.RESOLVE: ((TipStatus.VERIFIED,), TipStatus.RESOLVED),
+    CaseAction.REJECT: (OPEN_STATES, TipStatus.REJECTED),
+    CaseAction.MARK_DUPLICATE: (OPEN_STATES, TipStatus.DUPLICATE),
+}
+
+
+def sos_accept_minutes() -> int:
+    return int(getattr(settings, "FUBI_SOS_ACCEPT_MINUTES", 5))
+
+
+# --- submission -----------------------------------------------------------------------------------
+
+
+def _new_reference(now) -> str:
+    return f"T{now:%y%m%d}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
+
+
+def tip_submit(
+    *,
+    reporter: User,
+    category_code: str,
+    description: str,
+    lat: float | None,
+    lon: float | None,
+    anonymous: bool = False,
+    place_code: str | None = None,
+    kind: str = TipKind.NORMAL,
+    photos: Sequence[UploadedFile] = (),
+    source: str = TipSource.APP,
+    address: str = "",
+) -> Tip:
+    """Report a tip: check everything (photos included) first, then write the tip, its photos and
+    its first event in one transaction, routed to the innermost grid containing the location.
+
+    Raises NotCitizenError, UnknownCategoryError, UnknownPlaceCodeError, LocationRequiredError,
+    OutsideServiceAreaError, TooManyPhotosError, InvalidError, and the photo errors (413/415/422).
+    Nothing is stored when any check fails.
+    """
+    if source == TipSource.APP and not reporter.has_role(Role.CITIZEN):
+        raise NotCitizenError()
+    category = TipCategory.objects.filter(code=category_code, is_active=True).first()
+    if category is None:
+        raise UnknownCategoryError(f"No such tip category: {category_code!r}.", category=category_code)
+    if kind not in TipKind.values:
+        raise InvalidError("kind must be normal or sos.", field="kind")
+    description = (description or "").strip()
+    if not description and kind != TipKind.SOS:
+        raise InvalidError(_("Describe what you saw."), field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidError(f"The description is longer than {MAX_DESCRIPTION} characters.", field="description")
+    place = None
+    if place_code:
+        place = PlaceCode.objects.filter(code=place_code.strip(), is_active=True).first()
+        if place is None:
+            raise UnknownPlaceCodeError(f"No such place code: {place_code!r}.", place_code=place_code)
+    if (lat is None) != (lon is None):
+        raise LocationRequiredError("Give both lat and lon, or neither with a place code.")
+    if lat is None:
+        if place is None:
+            raise LocationRequiredError()
+        lat, lon = place.lat, place.lon
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidError("lat must be within ±90 and lon within ±180.", field="lat")
+    grid = grid_innermost_containing(lat=lat, lon=lon)
+    if grid is None:
+        raise OutsideServiceAreaError(lat=lat, lon=lon)
+    if len(photos) > photo_checks.MAX_PHOTOS:
+        raise TooManyPhotosError(max_photos=photo_checks.MAX_PHOTOS, got=len(photos))
+    # Every photo is checked and re-encoded in memory before a single row or file is written.
+    cleaned = [photo_checks.photo_clean(upload, index=i) for i, upload in enumerate(photos)]
+
+    now = timezone.now()
+    accept_minutes = category.accept_minutes
+    if kind == TipKind.SOS:
+        accept_minutes = min(accept_minutes, sos_accept_minutes())
+    saved_files: list[str] = []
+    try:
+        with transaction.atomic():
+            tip = _tip_create(
+                reporter=reporter,
+                anonymous=anonymous,
+                kind=kind,
+                source=source,
+                category=category,
+                description=description,
+                lat=lat,
+                lon=lon,
+                address=address or (place.name if place else ""),
+                place_code=place,
+                grid=grid,
+                accept_due_at=now + timedelta(minutes=accept_minutes),
+                verify_due_at=now + timedelta(hours=category.verify_hours),
+            )
+            for position, clean in enumerate(cleaned):
+                name = private_storage.save(f"{tip.id}/{uuid.uuid4().hex}.jpg", ContentFile(clean.content))
+                saved_files.append(name)
+                photo = TipPhoto.objects.create(
+                    tip=tip,
+                    position=position,
+                    image=name,
+                    width=clean.width,
+                    height=clean.height,
+                    byte_size=len(clean.content),
+                    sha256=clean.sha256,
+                    original_format=clean.original_format,
+                )
+                _thumbnail_on_commit(photo.id)
+            CaseEvent.objects.create(
+                tip=tip,
+                action=CaseAction.SUBMIT,
+                # An anonymous reporter is not recorded as the actor, so no event can reveal them.
+                actor=None if anonymous else reporter,
+                from_status="",
+                to_status=TipStatus.SUBMITTED,
+                note="",
+                data={"kind": kind, "source": source},
+            )
+            _notify_status(tip)
+            if kind == TipKind.SOS:
+                _sos_alert(tip)
+    except BaseException:
+        for name in saved_files:  # the rows rolled back: do not leave their files behind
+            private_storage.delete(name)
+        raise
+    return tip
+
+
+def _tip_create(**fields: object) -> Tip:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Tip.objects.create(reference=_new_reference(timezone.now()), **fields)
+        except IntegrityError as exc:
+            if "reference" not in str(exc):
+                raise
+    raise RuntimeError("could not draw a unique tip reference")
+
+
+def _thumbnail_on_commit(photo_id: int) -> None:
+    from tips.tasks import make_photo_thumbnail_task
+
+    transaction.on_commit(lambda: make_photo_thumbnail_task.delay(photo_id))
+
+
+def photo_thumbnail_make(*, photo_id: int) -> bool:
+    """Make the photo's thumbnail; skip when it already exists (safe to run twice)."""
+    photo = TipPhoto.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return False
+    if photo.thumbnail and private_storage.exists(photo.thumbnail.name):
+        return False
+    with private_storage.open(photo.image.name, "rb") as handle:
+        content = handle.read()
+    small = photo_checks.thumbnail_bytes(content)
+    name = photo.image.name.rsplit(".", 1)[0] + "_thumb.jpg"
+    if private_storage.exists(name):
+        private_storage.delete(name)  # a half-finished earlier run
+    name = private_storage.save(name, ContentFile(small))
+    TipPhoto.objects.filter(pk=photo.pk).update(thumbnail=name, updated_at=timezone.now())
+    return True
+
+
+# --- SOS --------------------------------------------------------------------------------------------
+
+
+def grid_staff_users(grid: Grid, *, with_ancestors: bool = True) -> list[User]:
+    """Staff who are members of the grid (and of the grids above it, who see it too)."""
+    grids = [grid, *grid.ancestors()] if with_ancestors else [grid]
+    ids = GridMembership.objects.filter(grid__in=grids).values_list("user_id", flat=True)
+    return list(User.objects.filter(id__in=ids, is_active=True).order_by("id"))
+
+
+def _sos_alert(tip: Tip) -> None:
+    from tips.tasks import sos_alert_email_task
+
+    for user in grid_staff_users(tip.grid):
+        Notification.objects.create(user=user, kind=NotificationKind.SOS_ALERT, tip=tip, status=tip.status)
+    transaction.on_commit(lambda: sos_alert_email_task.delay(tip.id))
+
+
+def sos_alert_email_send(*, tip_id: int) -> int:
+    """Email the SOS to the grid's staff once; returns how many were mailed.
+
+    The mail goes out before the tip is marked, so a crash in between mails twice rather than
+    never: for an alarm, at least once is the right side to err on.
+    """
+    tip = Tip.objects.select_related("grid", "category").filter(pk=tip_id).first()
+    if tip is None or tip.sos_alerted_at is not None:
+        return 0
+    recipients = [user.email for user in grid_staff_users(tip.grid)]
+    if recipients:
+        send_mail(
+            subject=f"[Fubi SOS] {tip.reference} {tip.category.name_en} — {tip.grid.name}",
+            message=(
+                f"SOS {tip.reference} in {tip.grid.name} at {tip.lat:.5f}, {tip.lon:.5f}.\n"
+                f"{tip.description}\n\nOpen the case: /staff/cases/{tip.id}/"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    Tip.objects.filter(pk=tip.pk, sos_alerted_at__isnull=True).update(sos_alerted_at=timezone.now())
+    return len(recipients)
+
+
+# --- the case queue ---------------------------------------------------------------------------------
+
+
+def case_transition(
+    *,
+    tip: Tip,
+    actor: User,
+    action: str,
+    note: str = "",
+    assignee_id: int | None = None,
+    duplicate_of: Tip | None = None,
+    reward_points: int | None = None,
+) -> Tip:
+    """Move a case by one action (API.md), record the step, notify reporters, pay on verify.
+
+    Assumes the caller checked the actor may act on this case (and on duplicate_of).
+    Raises InvalidTransitionError (409), InvalidError (422), RewardBudgetMissingError and the
+    ledger's InsufficientFundsError (409); on any error nothing changes.
+    """
+    if action not in TRANSITIONS:
+        raise InvalidError(f"Unknown action {action!r}.", field="action", allowed=list(TRANSITIONS))
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise InvalidError(f"The note is longer than {MAX_NOTE} characters.", field="note")
+    if reward_points is not None and not 0 <= reward_points <= MAX_REWARD_POINTS:
+        raise InvalidError(f"reward_points must be between 0 and {MAX_REWARD_POINTS}.", field="reward_points")
+    with transaction.atomic():
+        if action == CaseAction.MARK_DUPLICATE:
+            return _mark_duplicate(tip=tip, actor=actor, note=note, duplicate_of=duplicate_of, points=reward_points)
+        tip = Tip.objects.select_for_update().select_related("category", "grid").get(pk=tip.pk)
+        sources, target = TRANSITIONS[action]
+        _check_from(tip, action, sources)
+        now = timezone.now()
+        data: dict[str, object] = {}
+        fields = ["status", "updated_at"]
+        if action == CaseAction.ACCEPT:
+            tip.accepted_at = now
+            fields.append("accepted_at")
+        elif action == CaseAction.ASSIGN:
+            agency = _assignee(tip, assignee_id)
+            tip.assignee = agency
+            fields.append("assignee")
+            data["assignee"] = {"id": agency.id, "name": agency.name}
+        elif action == CaseAction.VERIFY:
+            tip.verified_at = now
+            fields.append("verified_at")
+        elif action in (CaseAction.RESOLVE, CaseAction.REJECT):
+            tip.closed_at = now
+            fields.append("closed_at")
+        from_status = tip.status
+        tip.status = target
+        tip.save(update_fields=fields)
+        CaseEvent.objects.create(
+            tip=tip, action=action, actor=actor, from_status=from_status, to_status=target, note=note, data=data
+        )
+        _notify_status(tip)
+        if action == CaseAction.VERIFY:
+            points = reward_points
+            if points is None:
+                points = tip.category.default_reward_points if tip.source == TipSource.APP else 0
+            _reward_pay(tip=tip, points=points, actor=actor, grid=tip.grid)
+            for duplicate in tip.duplicates.select_for_update().order_by("id"):
+                if duplicate.reward_points and duplicate.reward_paid_at is None:
+                    _reward_pay(tip=duplicate, points=duplicate.reward_points, actor=actor, grid=tip.grid)
+    return tip
+
+
+def _check_from(tip: Tip, action: str, sources: tuple[str, ...]) -> None:
+    if tip.status not in sources:
+        raise InvalidTransitionError(
+            f"Cannot {action} a case that is {tip.status}.",
+            action=action,
+            status=tip.status,
+            allowed_from=list(sources),
+        )
+
+
+def _assignee(tip: Tip, assignee_id: int | None) -> Agency:
+    if assignee_id is not None:
+        agency = Agency.objects.filter(pk=assignee_id, is_active=True).first()
+        if agency is None:
+            raise InvalidError("No such agency to assign to.", field="assignee", assignee=assignee_id)
+        return agency
+    for grid in [tip.grid, *tip.grid.ancestors()]:
+        if grid.handling_agency_id and grid.handling_agency.is_active:
+            return grid.handling_agency
+    raise InvalidError("This grid has no default handling agency: name an assignee.", field="assignee")
+
+
+def _mark_duplicate(*, tip: Tip, actor: User, note: str, duplicate_of: Tip | None, points: int | None) -> Tip:
+    if duplicate_of is None:
+        raise InvalidError("Say which case this duplicates (duplicate_of).", field="duplicate_of")
+    if duplicate_of.pk == tip.pk:
+        raise InvalidError("A case cannot duplicate itself.", field="duplicate_of")
+    # Both rows, in id order, so two opposite merges cannot deadlock.
+    locked = {t.pk: t for t in Tip.objects.select_for_update().filter(pk__in=[tip.pk, duplicate_of.pk]).order_by("pk")}
+    tip, primary = locked[tip.pk], locked[duplicate_of.pk]
+    _check_from(tip, CaseAction.MARK_DUPLICATE, TRANSITIONS[CaseAction.MARK_DUPLICATE][0])
+    if primary.status in (TipStatus.DUPLICATE, TipStatus.REJECTED):
+        raise InvalidTransitionError(
+            f"Case {primary.reference} is {primary.status}; merge into the case it belongs to.",
+            action=CaseAction.MARK_DUPLICATE,
+            duplicate_of=primary.pk,
+            duplicate_of_status=primary.status,
+        )
+    now = timezone.now()
+    from_status = tip.status
+    tip.status = TipStatus.DUPLICATE
+    tip.duplicate_of = primary
+    tip.closed_at = now
+    tip.reward_points = points or 0
+    tip.save(update_fields=["status", "duplicate_of", "closed_at", "reward_points", "updated_at"])
+    # Its own duplicates follow it to the primary, so every reporter stays informed.
+    moved = list(Tip.objects.filter(duplicate_of=tip).values_list("id", flat=True))
+    if moved:
+        Tip.objects.filter(id__in=moved).update(duplicate_of=primary, updated_at=now)
+    CaseEvent.objects.create(
+        tip=tip,
+        action=CaseAction.MARK_DUPLICATE,
+        actor=actor,
+        from_status=from_status,
+        to_status=TipStatus.DUPLICATE,
+        note=note,
+        data={
+            "duplicate_of": primary.pk,
+            "duplicate_of_reference": primary.reference,
+            "reward_points": tip.reward_points,
+            "moved": moved,
+        },
+    )
+    _notify_status(tip)
+    if tip.reward_points and primary.status in (TipStatus.VERIFIED, TipStatus.RESOLVED):
+        _reward_pay(tip=tip, points=tip.reward_points, actor=actor, grid=primary.grid)
+    return tip
+
+
+def reward_agency_for_grid(grid: Grid) -> Agency:
+    """The grid centre that pays a grid's tip rewards: the first handling agency of kind grid_centre
+    up the grid tree, else a grid-centre agency placed on one of those grids, else the top grid's
+    handling agency.
+
+    Raises RewardBudgetMissingError when there is none.
+    """
+    chain = [grid, *grid.ancestors()]
+    for node in chain:
+        agency = node.handling_agency
+        if agency is not None and agency.kind == AgencyKind.GRID_CENTRE and agency.is_active:
+            return agency
+    for node in chain:
+        agency = Agency.objects.filter(grid=node, kind=AgencyKind.GRID_CENTRE, is_active=True).order_by("id").first()
+        if agency is not None:
+            return agency
+    top = chain[-1].handling_agency
+    if top is not None and top.is_active:
+        return top
+    raise RewardBudgetMissingError(grid=grid.code)
+
+
+def _reward_pay(*, tip: Tip, points: int, actor: User | None, grid: Grid) -> None:
+    """Pay the tip's reporter once (the ledger key is the tip's); 0 points records the decision."""
+    from ledger import services as ledger_services
+
+    tip.reward_points = points
+    fields = ["reward_points", "updated_at"]
+    if points > 0:
+        agency = reward_agency_for_grid(grid)
+        txn = ledger_services.transfer_post(
+            kind="tip_reward",
+            source=ledger_services.agency_budget_account(agency),
+            destination=ledger_services.citizen_account(tip.reporter),
+            amount=points,
+            idempotency_key=f"tip:{tip.id}:reward",
+            memo=f"Tip {tip.reference} reward",
+            ref=tip,
+            initiated_by=actor,
+        )
+        tip.reward_transaction_id = txn.id
+        tip.reward_paid_at = timezone.now()
+        fields += ["reward_transaction_id", "reward_paid_at"]
+        CaseEvent.objects.create(
+            tip=tip,
+            action=CaseAction.REWARD,
+            actor=actor,
+            from_status=tip.status,
+            to_status=tip.status,
+            data={"points": points, "transaction_id": txn.id, "agency_id": agency.id},
+        )
+        Notification.objects.create(
+            user=tip.reporter, kind=NotificationKind.TIP_REWARD, tip=tip, status=tip.status, data={"points": points}
+        )
+    tip.save(update_fields=fields)
+
+
+def _notify_status(tip: Tip) -> None:
+    """The reporter hears of every change; so do the reporters of tips merged into this one."""
+    Notification.objects.create(user_id=tip.reporter_id, kind=NotificationKind.TIP_STATUS, tip=tip, status=tip.status)
+    if tip.status == TipStatus.DUPLICATE:
+        return
+    for duplicate in Tip.objects.filter(duplicate_of=tip).only("id", "reporter_id"):
+        Notification.objects.create(
+            user_id=duplicate.reporter_id,
+            kind=NotificationKind.MERGED_STATUS,
+            tip=duplicate,
+            status=tip.status,
+            data={"primary_reference": tip.reference, "primary_id": tip.id},
+        )
+
+
+# --- SLA escalation ---------------------------------------------------------------------------------
+
+
+def case_escalate_overdue(*, now=None) -> int:
+    """Escalate every case past its SLA clock to the parent grid's staff, once per stage.
+
+    Accept overdue: submitted past accept_due_at. Verify overdue: accepted or assigned past
+    verify_due_at. Safe to run twice: a case already escalated for its stage is skipped.
+    """
+    from tips.selectors import overdue_filter
+
+    now = now or timezone.now()
+    ids = list(Tip.objects.filter(overdue_filter(now)).values_list("id", flat=True).order_by("id"))
+    done = 0
+    for tip_id in ids:
+        with transaction.atomic():
+            tip = Tip.objects.select_for_update().select_related("grid").filter(pk=tip_id).first()
+            if tip is None:
+                continue
+            stage = overdue_stage(tip, now)
+            if stage is None or tip.escalation_stage == stage:
+                continue
+            target = tip.grid.parent or tip.grid
+            tip.escalation_stage = stage
+            tip.escalated_to = target
+            tip.escalated_at = now
+            tip.save(update_fields=["escalation_stage", "escalated_to", "escalated_at", "updated_at"])
+            due = tip.accept_due_at if stage == EscalationStage.ACCEPT else tip.verify_due_at
+            CaseEvent.objects.create(
+                tip=tip,
+                action=CaseAction.ESCALATE,
+                actor=None,
+                from_status=tip.status,
+                to_status=tip.status,
+                note=f"{stage} deadline {due.isoformat()} missed; escalated to {target.name}",
+                data={"stage": stage, "grid_id": target.id, "due_at": due.isoformat()},
+            )
+            for user in grid_staff_users(target, with_ancestors=False):
+                Notification.objects.create(
+                    user=user,
+                    kind=NotificationKind.CASE_ESCALATED,
+                    tip=tip,
+                    status=tip.status,
+                    data={"stage": stage, "grid_id": target.id},
+                )
+            done += 1
+    return done
+
+
+def overdue_stage(tip: Tip, now) -> str | None:
+    """Which SLA clock the case has missed right now, if any."""
+    if tip.status == TipStatus.SUBMITTED and tip.accept_due_at < now:
+        return EscalationStage.ACCEPT
+    if tip.status in (TipStatus.ACCEPTED, TipStatus.ASSIGNED) and tip.verify_due_at < now:
+        return EscalationStage.VERIFY
+    return None
+
+
+# --- notifications, place codes, partner keys ------------------------------------------------------
+
+
+def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
+    """Mark the user's notifications read (all, or the ids given); returns how many changed."""
+    rows = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(id__in=list(ids))
+    return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def place_code_create(*, code: str, name: str, lat: float, lon: float) -> PlaceCode:
+    """Create or update a printed place code, routed to the grid containing it (idempotent).
+
+    Raises OutsideServiceAreaError.
+    """
+    grid = grid_innermost_containing(lat=lat, lon=lon)
+    if grid is None:
+        raise OutsideServiceAreaError(lat=lat, lon=lon)
+    place, _ = PlaceCode.objects.update_or_create(
+        code=code, defaults={"name": name, "lat": lat, "lon": lon, "grid": grid, "is_active": True}
+    )
+    return place
+
+
+def partner_api_key_issue(*, name: str, user: User) -> tuple[PartnerApiKey, str]:
+    """Issue an Open311 key for a partner system; the raw key is returned once and never stored."""
+    raw = "fk_" + secrets.token_urlsafe(24)
+    key = PartnerApiKey.objects.create(name=name, prefix=raw[:10], key_hash=PartnerApiKey.hash_key(raw), user=user)
+    return key, raw
