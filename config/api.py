@@ -127,6 +127,9 @@ def _add_routers() -> None:
     from accounts.api import router as accounts_router
 
     api.add_router("", accounts_router)
+    from rewards.api import router as rewards_router
+
+    api.add_router("", rewards_router)
     from ledger.api import router as ledger_router
 
     api.add_router("", ledger_router)
