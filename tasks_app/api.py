@@ -246,7 +246,7 @@ def offer_decline_api(request: HttpRequest, offer_id: int) -> object:
     return services.offer_decline(offer=offer, user=request.auth)
 
 
-@router.get("/notifications", response=NotificationList)
+@router.get("/volunteer/notifications", response=NotificationList)
 def notification_list_api(request: HttpRequest, query: Query[PageQuery]) -> dict:
     """My reminders and urgent offers."""
     qs = selectors.notification_list_for_user(user=request.auth)

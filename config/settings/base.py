@@ -242,6 +242,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ledger.tasks.reconcile_ledger_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "tasks-close-finished": {"task": "tasks_app.tasks.tasks_close_finished_task", "schedule": crontab(minute="*")},
+    "tasks-mark-no-shows": {"task": "tasks_app.tasks.claims_mark_no_show_task", "schedule": crontab(minute="*/5")},
+    "tasks-auto-approve": {"task": "tasks_app.tasks.claims_auto_approve_task", "schedule": crontab(minute="*/5")},
+    "tasks-remind-claimants": {"task": "tasks_app.tasks.claims_remind_task", "schedule": crontab(minute="*")},
+    "tasks-widen-dispatch": {"task": "tasks_app.tasks.dispatch_widen_task", "schedule": 30.0},
     "rewards-expire-redemptions": {
         "task": "rewards.tasks.expire_redemptions_task",
         "schedule": crontab(minute="*/5"),

@@ -16,7 +16,7 @@ from tasks_app.services.dispatch import (
     tasks_needing_widening,
     volunteer_on_call_set,
 )
-from tasks_app.services.notifications import notification_send
+from tasks_app.services.notifications import claim_remind, claims_due_reminder, notification_send
 from tasks_app.services.tasks import (
     task_cancel,
     task_close,
@@ -34,6 +34,8 @@ __all__ = [
     "claim_is_suspicious",
     "claim_mark_no_show",
     "claim_reject",
+    "claim_remind",
+    "claims_due_reminder",
     "dispatch_widen",
     "notification_send",
     "offer_accept",

@@ -1,0 +1,68 @@
+"""Celery jobs of the tasks app: each fetches ids, then calls a service per row.
+
+Every job is safe to run twice (acks_late redelivers after a crash): services check state under a
+row lock and derive ledger keys from causes, so a second run finds nothing left to do.
+"""
+
+from celery import shared_task
+from django.utils import timezone
+
+from tasks_app import services
+from tasks_app.models import Claim, ClaimStatus, Task, TaskStatus
+
+BATCH = 500
+
+
+@shared_task(acks_late=True)
+def tasks_close_finished_task() -> int:
+    """Close open tasks whose window is over: no-shows and unfilled places return their escrow."""
+    now = timezone.now()
+    ids = list(Task.objects.filter(status=TaskStatus.OPEN, ends_at__lte=now).values_list("id", flat=True)[:BATCH])
+    for task_id in ids:
+        services.task_close(task=Task(pk=task_id), now=now)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def claims_mark_no_show_task() -> int:
+    """Claims never checked in by the end of their task's window become no-shows (escrow back)."""
+    now = timezone.now()
+    claims = list(
+        Claim.objects.filter(status=ClaimStatus.CLAIMED, task__ends_at__lte=now).only("id", "task_id")[:BATCH]
+    )
+    for claim in claims:
+        services.claim_mark_no_show(claim=claim, now=now)
+    return len(claims)
+
+
+@shared_task(acks_late=True)
+def claims_auto_approve_task() -> int:
+    """Pay completed claims of auto-approving tasks that carry no flagged fix (a sweeper)."""
+    ids = list(
+        Claim.objects.filter(status=ClaimStatus.COMPLETED, task__auto_approve=True)
+        .order_by("completed_at")
+        .values_list("id", flat=True)[:BATCH]
+    )
+    paid = 0
+    for claim in Claim.objects.filter(pk__in=ids):
+        if not services.claim_is_suspicious(claim=claim):
+            services.claim_approve(claim=claim, user=None)
+            paid += 1
+    return paid
+
+
+@shared_task(acks_late=True)
+def claims_remind_task() -> int:
+    """Remind claimants an hour before their task starts."""
+    now = timezone.now()
+    return sum(services.claim_remind(claim_id=claim_id, now=now) for claim_id in services.claims_due_reminder(now=now))
+
+
+@shared_task(acks_late=True)
+def dispatch_widen_task() -> int:
+    """Urgent tasks: expire timed-out offers and offer the next nearest volunteers."""
+    now = timezone.now()
+    return sum(
+        len(services.dispatch_widen(task=Task(pk=task_id), now=now))
+        for task_id in services.tasks_needing_widening(now=now)
+    )
