@@ -189,7 +189,7 @@ def test_beancount_export_passes_bean_check(api_as, citizen, auditor, funded_age
     # and the bean-check command agrees
     path = tmp_path / "fubi.beancount"
     path.write_text(text, encoding="utf-8")
-    result = subprocess.run([str(BEAN_CHECK), str(path)], capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run([str(BEAN_CHECK), str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
