@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "ledger.tasks.reconcile_ledger_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "ledger-seal-chain": {"task": "ledger.tasks.seal_ledger_task", "schedule": 60.0},
     "tasks-close-finished": {"task": "tasks_app.tasks.tasks_close_finished_task", "schedule": crontab(minute="*")},
     "tasks-mark-no-shows": {"task": "tasks_app.tasks.claims_mark_no_show_task", "schedule": crontab(minute="*/5")},
     "tasks-auto-approve": {"task": "tasks_app.tasks.claims_auto_approve_task", "schedule": crontab(minute="*/5")},
