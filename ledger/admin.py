@@ -1,0 +1,125 @@
+"""The ledger in Django admin: everything read-only except funding, which goes through agency_fund."""
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Agency
+from core.errors import DomainError
+from ledger import services
+from ledger.models import Account, ChainSeal, Funding, Hold, Posting, ReconciliationRun, Transaction
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The books are changed only by services; admin shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "user", "agency", "shard", "posted", "held", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "agency__name"]
+
+
+class PostingInline(admin.TabularInline):
+    model = Posting
+    fields = ["account", "amount", "currency", "balance_after"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "memo", "idempotency_key", "ref_type", "ref_id", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["idempotency_key", "memo"]
+    inlines = [PostingInline]
+
+
+@admin.register(Hold)
+class HoldAdmin(ReadOnlyAdmin):
+    list_display = ["id", "account", "amount", "status", "idempotency_key", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ChainSeal)
+class ChainSealAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "transaction", "hash", "created_at"]
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "ok", "chain_ok", "duration_ms"]
+
+
+class FundingForm(forms.ModelForm):
+    """Fund an agency: points from the district's funding source, with the CNY paid for them."""
+
+    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True), label=_("agency"))
+    points = forms.IntegerField(min_value=1, max_value=10**12, label=_("points (FZB)"))
+    cny_amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=2,
+        label=_("CNY paid"),
+        help_text=_("Empty: points × the FZB:CNY rate setting."),
+    )
+    memo = forms.CharField(required=False, max_length=500, label=_("memo"))
+    # A nonce rendered into the form makes a double-submitted form fund once (the idempotency key).
+    nonce = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, max_length=64)
+
+    class Meta:
+        model = Funding
+        fields: list[str] = []
+
+
+@admin.register(Funding)
+class FundingAdmin(admin.ModelAdmin):
+    """Add = fund an agency through ledger.services.agency_fund. Existing fundings cannot change."""
+
+    form = FundingForm
+    list_display = ["id", "agency", "points", "cny", "rate", "transaction", "created_at"]
+    search_fields = ["agency__name"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Funding, form: FundingForm, change: bool) -> None:
+        data = form.cleaned_data
+        try:
+            tx = services.agency_fund(
+                agency=data["agency"],
+                amount=data["points"],
+                cny=data.get("cny_amount"),
+                memo=data.get("memo") or "",
+                idempotency_key=f"admin:fund:{data['nonce']}",
+                initiated_by=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            raise
+        funding = Funding.objects.get(transaction=tx)
+        obj.__dict__.update({k: v for k, v in funding.__dict__.items() if k != "_state"})
+        obj._state.adding = False
