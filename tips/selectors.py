@@ -171,7 +171,13 @@ def reporter_timeline(*, tip: Tip) -> list[dict[str, Any]]:
     """[{status, at, note, action}] for the reporter: the tip's own steps, then (for a merged tip)
     the steps of the case it was merged into. Escalations are internal and left out."""
     timeline = [
-        {"status": event.to_status, "at": event.created_at, "note": event.note, "action": event.action}
+        {
+            "status": event.to_status,
+            "status_label": str(TipStatus(event.to_status).label),
+            "at": event.created_at,
+            "note": event.note,
+            "action": event.action,
+        }
         for event in CaseEvent.objects.filter(tip=tip).exclude(action=CaseAction.ESCALATE).order_by("created_at", "id")
     ]
     if tip.duplicate_of_id:
@@ -182,7 +188,13 @@ def reporter_timeline(*, tip: Tip) -> list[dict[str, Any]]:
             .order_by("created_at", "id")
         ):
             timeline.append(
-                {"status": event.to_status, "at": event.created_at, "note": event.note, "action": "merged_case"}
+                {
+                    "status": event.to_status,
+                    "status_label": str(TipStatus(event.to_status).label),
+                    "at": event.created_at,
+                    "note": event.note,
+                    "action": "merged_case",
+                }
             )
     return timeline
 
@@ -198,6 +210,8 @@ def staff_timeline(*, tip: Tip) -> list[dict[str, Any]]:
                 "action": event.action,
                 "from_status": event.from_status,
                 "status": event.to_status,
+                "status_label": str(TipStatus(event.to_status).label),
+                "action_label": str(CaseAction(event.action).label),
                 "at": event.created_at,
                 "note": event.note,
                 "by": None if (actor is None or hidden) else {"id": actor.id, "display_name": actor.shown_name},

@@ -429,6 +429,8 @@ def _reward_pay(*, tip: Tip, points: int, actor: User | None, grid: Grid) -> Non
     """Pay the tip's reporter once (the ledger key is the tip's); 0 points records the decision."""
     from ledger import services as ledger_services
 
+    if tip.reward_paid_at is not None:
+        return  # paid already: the ledger key would refuse a second payment anyway
     tip.reward_points = points
     fields = ["reward_points", "updated_at"]
     if points > 0:
@@ -452,6 +454,7 @@ def _reward_pay(*, tip: Tip, points: int, actor: User | None, grid: Grid) -> Non
             actor=actor,
             from_status=tip.status,
             to_status=tip.status,
+            note=f"+{points} FZB",
             data={"points": points, "transaction_id": txn.id, "agency_id": agency.id},
         )
         Notification.objects.create(

@@ -18,7 +18,7 @@ from accounts.models import Agency, Grid
 from core.errors import DomainError
 from tips import schemas, selectors, services
 from tips.errors import NotGridStaffError
-from tips.models import CaseAction, PlaceCode, TipKind, TipStatus, private_storage
+from tips.models import OPEN_STATES, CaseAction, PlaceCode, TipKind, TipStatus, private_storage
 
 
 def _parse_float(value: str | None) -> float | None:
@@ -147,6 +147,7 @@ def staff_case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "allowed": allowed,
         "agencies": Agency.objects.filter(is_active=True).order_by("name"),
         "default_reward": tip.category.default_reward_points,
+        "can_merge": tip.status in OPEN_STATES,
     }
     return render(request, "tips/staff_case.html", context)
 
