@@ -12,6 +12,7 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
+    path("", include("tasks_app.urls")),
     path("", include("rewards.urls")),
     path("", include("ledger.urls")),
     path("", include("tips.urls")),

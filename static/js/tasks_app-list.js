@@ -1,0 +1,75 @@
+/* /tasks/: ask the phone where it is (fallback: the district centre) and list tasks nearest first. */
+(function () {
+  "use strict";
+  var list = document.getElementById("task-list");
+  var where = document.getElementById("task-where");
+  var filters = document.getElementById("task-filters");
+  if (!list) { return; }
+  var msg = list.dataset;
+  var position = { lat: parseFloat(msg.lat), lon: parseFloat(msg.lon) };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function time(iso, withDate) {
+    var d = new Date(iso);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return withDate ? pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + hm : hm;
+  }
+
+  function card(task, labels) {
+    var a = el("a", "card task-card");
+    a.href = "/tasks/" + task.id + "/";
+    a.dataset.testid = "task-card";
+    a.setAttribute("data-testid", "task-card");
+    a.dataset.taskId = task.id;
+    var top = el("div", "task-card-top");
+    top.appendChild(el("span", "badge task-cat", labels[task.category] || task.category));
+    if (task.is_urgent) { top.appendChild(el("span", "badge bad", msg.msgUrgent)); }
+    top.appendChild(el("strong", "task-points", task.points + " FZB"));
+    a.appendChild(top);
+    a.appendChild(el("h2", "", task.title));
+    var meta = el("div", "task-meta");
+    meta.appendChild(el("span", "task-distance", task.distance_km.toFixed(1) + " " + msg.msgKm));
+    meta.appendChild(el("span", "task-slots", task.slots_left + " " + msg.msgLeft));
+    meta.appendChild(el("span", "task-time", time(task.starts_at, true) + "–" + time(task.ends_at, false)));
+    a.appendChild(meta);
+    a.appendChild(el("div", "muted task-address", msg.msgMeet + " " + task.address));
+    return a;
+  }
+
+  function load() {
+    var labelsNode = document.getElementById("category-labels");
+    var labels = labelsNode ? JSON.parse(labelsNode.textContent) || {} : {};
+    var form = new FormData(filters);
+    var query = "?lat=" + position.lat + "&lon=" + position.lon + "&radius_km=" + form.get("radius_km");
+    if (form.get("category")) { query += "&category=" + encodeURIComponent(form.get("category")); }
+    window.FubiTasks.api("GET", "/tasks" + query).then(function (result) {
+      if (!result.ok) { return; }
+      list.textContent = "";
+      if (!result.data.items.length) { list.appendChild(el("p", "card muted", msg.msgEmpty)); }
+      result.data.items.forEach(function (task) { list.appendChild(card(task, labels)); });
+      list.dataset.loaded = "true";
+    });
+  }
+
+  filters.addEventListener("change", load);
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      position = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+      where.textContent = msg.msgHere;
+      load();
+    }, function () {
+      where.textContent = msg.msgFallback;
+      load();
+    }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+  } else {
+    where.textContent = msg.msgFallback;
+    load();
+  }
+})();

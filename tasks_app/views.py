@@ -1,0 +1,181 @@
+"""HTML pages of the tasks app: citizens' phone pages and the agency's desktop pages.
+
+Citizen pages call the JSON API from small scripts (session cookie + CSRF header); the agency's
+pages post plain forms that call the same services.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Agency
+from core.errors import DomainError, ForbiddenError
+from tasks_app import selectors, services
+from tasks_app.forms import TaskForm
+from tasks_app.models import LIVE_CLAIM_STATUSES, Category, Claim, ClaimStatus
+
+
+def task_list_page(request: HttpRequest) -> HttpResponse:
+    """Nearby tasks: rendered around the district centre, refreshed by the phone's position."""
+    lat, lon = settings.FUBI_DISTRICT_CENTER
+    tasks = list(selectors.task_list_nearby(lat=lat, lon=lon, radius_km=5)[:50])
+    return render(
+        request,
+        "tasks_app/task_list.html",
+        {
+            "tasks": tasks,
+            "categories": Category.choices,
+            "category_labels": dict(Category.choices),
+            "center": (lat, lon),
+        },
+    )
+
+
+def task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    """One task with its map and the claim button."""
+    try:
+        task = selectors.task_get_public(task_id=task_id)
+    except DomainError:
+        return render(request, "tasks_app/not_found.html", status=404)
+    claim = None
+    if request.user.is_authenticated:
+        claim = Claim.objects.filter(task=task, user=request.user).exclude(status=ClaimStatus.CANCELLED).first()
+    return render(request, "tasks_app/task_detail.html", {"task": task, "claim": claim})
+
+
+@login_required
+def task_onsite_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    """On site: live distance to the meeting point, check in and out with the phone's GPS."""
+    claim = (
+        Claim.objects.select_related("task")
+        .filter(task_id=task_id, user=request.user)
+        .exclude(status=ClaimStatus.CANCELLED)
+        .first()
+    )
+    if claim is None:
+        messages.error(request, _("Claim a place on this task first."))
+        return redirect("tasks_app:detail", task_id=task_id)
+    context = {"claim": claim, "task": claim.task, "status_labels": dict(ClaimStatus.choices)}
+    return render(request, "tasks_app/onsite.html", context)
+
+
+@login_required
+def my_tasks_page(request: HttpRequest) -> HttpResponse:
+    """My claims, live ones first."""
+    claims = list(selectors.claim_list_for_user(user=request.user)[:100])
+    live = [c for c in claims if c.status in LIVE_CLAIM_STATUSES]
+    done = [c for c in claims if c.status not in LIVE_CLAIM_STATUSES]
+    return render(request, "tasks_app/my_tasks.html", {"live": live, "done": done})
+
+
+def _staff_agencies(request: HttpRequest) -> list[Agency]:
+    ids = selectors.staff_agency_ids(user=request.user)
+    return list(Agency.objects.filter(pk__in=ids))
+
+
+@login_required
+def staff_task_list_page(request: HttpRequest) -> HttpResponse:
+    """The agency's tasks, and the form to post a new one."""
+    try:
+        agencies = _staff_agencies(request)
+    except ForbiddenError:
+        return render(request, "tasks_app/forbidden.html", status=403)
+    form = TaskForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        agency = next(a for a in agencies if a.id == data.pop("agency"))
+        publish = data.pop("publish")
+        try:
+            task = services.task_create(agency=agency, created_by=request.user, **data)
+            if publish:
+                services.task_publish(task=task, user=request.user)
+        except DomainError as error:
+            form.add_error(
+                error.details.get("field") if error.details.get("field") in form.fields else None, str(error.message)
+            )
+        else:
+            messages.success(request, _("Task saved."))
+            return redirect("tasks_app:staff_detail", task_id=task.id)
+    tasks = list(selectors.tasks_for_agency(user=request.user)[:200])
+    return render(request, "tasks_app/staff_task_list.html", {"form": form, "tasks": tasks})
+
+
+@login_required
+def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
+    """A task's claims and check-ins on a map with their flags; approve or reject."""
+    try:
+        task = selectors.task_get_for_staff(user=request.user, task_id=task_id)
+    except ForbiddenError:
+        return render(request, "tasks_app/forbidden.html", status=403)
+    except DomainError:
+        return render(request, "tasks_app/not_found.html", status=404)
+    claims = list(selectors.claims_for_task(task=task))
+    fixes = [
+        {
+            "claim": claim.id,
+            "name": claim.user.shown_name,
+            "kind": checkin.kind,
+            "lat": checkin.lat,
+            "lon": checkin.lon,
+            "accuracy_m": checkin.accuracy_m,
+            "accepted": checkin.accepted,
+            "flags": checkin.flags,
+            "at": checkin.received_at.isoformat(),
+        }
+        for claim in claims
+        for checkin in claim.checkins.all()
+    ]
+    for claim in claims:
+        claim.all_flags = sorted({flag for checkin in claim.checkins.all() for flag in checkin.flags})
+    site = {"lat": task.lat, "lon": task.lon, "radius_m": task.radius_m}
+    return render(
+        request, "tasks_app/staff_task_detail.html", {"task": task, "claims": claims, "fixes": fixes, "site": site}
+    )
+
+
+def _staff_action(request: HttpRequest, action: str, object_id: int) -> HttpResponse:
+    try:
+        if action in ("publish", "cancel"):
+            task = selectors.task_get_for_staff(user=request.user, task_id=object_id)
+            getattr(services, f"task_{action}")(task=task, user=request.user)
+            target = task.id
+        else:
+            claim = selectors.claim_get_for_staff(user=request.user, claim_id=object_id)
+            if action == "approve":
+                services.claim_approve(claim=claim, user=request.user)
+            else:
+                services.claim_reject(claim=claim, user=request.user, reason=request.POST.get("reason", ""))
+            target = claim.task_id
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(request.POST.get("next") or "tasks_app:staff_list")
+    messages.success(request, _("Done."))
+    return redirect(request.POST.get("next") or f"/staff/tasks/{target}/")
+
+
+@login_required
+@require_POST
+def staff_task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _staff_action(request, "publish", task_id)
+
+
+@login_required
+@require_POST
+def staff_task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _staff_action(request, "cancel", task_id)
+
+
+@login_required
+@require_POST
+def staff_claim_approve(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _staff_action(request, "approve", claim_id)
+
+
+@login_required
+@require_POST
+def staff_claim_reject(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _staff_action(request, "reject", claim_id)
