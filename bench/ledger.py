@@ -92,8 +92,12 @@ def setup(args: argparse.Namespace) -> list[int]:
     from ledger import services
     from ledger.models import Account, AccountKind, TransactionKind
 
+    unusable = "!"  # no password: these users never log in
     users = User.objects.bulk_create(
-        [User(email=f"bench{i}@example.com", display_name=f"Bench {i}", password="!")  # noqa: S106 - unusable for i in range(args.accounts)]
+        [
+            User(email=f"bench{i}@example.com", display_name=f"Bench {i}", password=unusable)
+            for i in range(args.accounts)
+        ]
     )
     accounts = Account.objects.bulk_create([Account(kind=AccountKind.CITIZEN, user=user) for user in users])
     ids = [account.pk for account in accounts]
