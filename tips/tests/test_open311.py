@@ -1,0 +1,237 @@
+"""Open311 GeoReport v2: every response against the spec's field lists, in XML and JSON, and read by
+an Open311 client from PyPI (georeport) over HTTP."""
+
+from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tips import services
+from tips.models import Tip, TipSource
+from tips.tests.conftest import IN_COMMUNITY, OUTSIDE
+
+pytestmark = pytest.mark.django_db
+
+# GeoReport v2, "GET Service Requests" / "GET Service Request" response fields, in the spec's order
+SPEC_REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+SPEC_SERVICE_FIELDS = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
+SPEC_DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]
+SPEC_ENDPOINT_FIELDS = ["specification", "url", "changeset", "type", "formats"]
+
+
+def get(path: str, **params):
+    return Client().get(f"/open311/v2/{path}", params)
+
+
+def xml(response) -> ET.Element:
+    assert response["Content-Type"].startswith("text/xml")
+    return ET.fromstring(response.content)  # noqa: S314 - our own response under test
+
+
+@pytest.fixture
+def tips(world):
+    """One public-category tip (open), one sensitive (drugs), one resolved public tip."""
+    public = services.tip_submit(
+        reporter=world["citizen"],
+        category_code="urban_management",
+        description="Pothole",
+        lat=IN_COMMUNITY[0],
+        lon=IN_COMMUNITY[1],
+    )
+    sensitive = services.tip_submit(
+        reporter=world["citizen"], category_code="drugs", description="Dealing at the gate", lat=26.071, lon=119.251
+    )
+    closed = services.tip_submit(
+        reporter=world["citizen2"], category_code="fire_hazard", description="Exit blocked", lat=26.15, lon=119.25
+    )
+    staff = world["district_staff"]
+    for action in ("accept", "assign", "verify", "resolve"):
+        services.case_transition(tip=closed, actor=staff, action=action, note=f"{action} done")
+    return {"public": public, "sensitive": sensitive, "closed": closed}
+
+
+@pytest.fixture
+def partner(world, make_user):
+    service_user = make_user(display_name="Partner 12345")
+    key, raw = services.partner_api_key_issue(name="City 12345 hotline", user=service_user)
+    return {"key": key, "raw": raw, "user": service_user}
+
+
+def test_discovery_lists_the_endpoint_in_both_formats(db) -> None:
+    body = get("discovery.json").json()
+    assert list(body) == SPEC_DISCOVERY_FIELDS
+    endpoint = body["endpoints"][0]
+    assert list(endpoint) == SPEC_ENDPOINT_FIELDS
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2")
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    root = xml(get("discovery.xml"))
+    assert root.tag == "discovery"
+    assert [child.tag for child in root] == SPEC_DISCOVERY_FIELDS
+    point = root.find("endpoints/endpoint")
+    assert [child.tag for child in point] == SPEC_ENDPOINT_FIELDS
+    assert [f.text for f in point.findall("formats/format")] == ["text/xml", "application/json"]
+
+
+def test_services_and_a_service_definition(db) -> None:
+    services_json = get("services.json").json()
+    assert {item["service_code"] for item in services_json} >= {"drugs", "urban_management", "fire_hazard"}
+    for item in services_json:
+        assert list(item) == SPEC_SERVICE_FIELDS
+        assert item["metadata"] is False
+        assert item["type"] == "realtime"
+    root = xml(get("services.xml"))
+    assert root.tag == "services"
+    for service in root.findall("service"):
+        assert [child.tag for child in service] == SPEC_SERVICE_FIELDS
+        assert service.findtext("metadata") == "false"
+    definition = get("services/fire_hazard.json").json()
+    assert definition == {"service_code": "fire_hazard", "attributes": []}
+    root = xml(get("services/fire_hazard.xml"))
+    assert root.tag == "service_definition"
+    assert root.findtext("service_code") == "fire_hazard"
+
+
+def test_errors_follow_the_spec_shape(db) -> None:
+    response = get("services/nope.json")
+    assert response.status_code == 404
+    assert response.json() == [{"code": 404, "description": "No service with code 'nope'."}]
+    response = get("requests/T000000-XXXXX.xml")
+    assert response.status_code == 404
+    root = xml(response)
+    assert root.tag == "errors"
+    assert [child.tag for child in root.find("error")] == ["code", "description"]
+    assert root.findtext("error/code") == "404"
+    assert get("requests.json", start_date="yesterday").status_code == 400
+    assert get("requests.json", status="pending").status_code == 400
+    assert get("requests.json", api_key="wrong").status_code == 403
+    assert get("requests.json", api_key="wrong").json()[0]["code"] == 403
+    assert get("requests.csv").status_code == 404
+
+
+def test_requests_carry_exactly_the_spec_fields_with_open_and_closed(tips) -> None:
+    body = get("requests.json").json()
+    by_id = {item["service_request_id"]: item for item in body}
+    # public categories are readable by anyone; the drugs tip is not
+    assert set(by_id) == {tips["public"].reference, tips["closed"].reference}
+    for item in body:
+        assert list(item) == SPEC_REQUEST_FIELDS
+    public, closed = by_id[tips["public"].reference], by_id[tips["closed"].reference]
+    assert (public["status"], closed["status"]) == ("open", "closed")
+    assert closed["status_notes"].startswith("Resolved.")
+    assert "resolve done" in closed["status_notes"]
+    assert public["service_code"] == "urban_management"
+    assert public["service_name"] == "Urban-management problem"
+    assert (public["lat"], public["long"]) == IN_COMMUNITY
+    assert public["requested_datetime"].endswith("+08:00")
+    assert public["expected_datetime"]  # the accept deadline
+    assert closed["expected_datetime"] is None
+    assert closed["agency_responsible"] == "Test Street Office"
+    assert public["media_url"] == ""
+    root = xml(get("requests.xml"))
+    assert root.tag == "service_requests"
+    for request in root.findall("request"):
+        assert [child.tag for child in request] == SPEC_REQUEST_FIELDS
+    assert {r.findtext("status") for r in root.findall("request")} == {"open", "closed"}
+
+
+def test_requests_filters(tips, partner) -> None:
+    refs = lambda response: {item["service_request_id"] for item in response.json()}  # noqa: E731
+    assert refs(get("requests.json", status="closed")) == {tips["closed"].reference}
+    assert refs(get("requests.json", status="open")) == {tips["public"].reference}
+    assert refs(get("requests.json", service_code="fire_hazard")) == {tips["closed"].reference}
+    # service_request_id overrides all other arguments, comma-delimited
+    both = f"{tips['public'].reference},{tips['closed'].reference}"
+    assert refs(get("requests.json", service_request_id=both, status="closed")) == {
+        tips["public"].reference,
+        tips["closed"].reference,
+    }
+    # dates: the default window is the last 90 days
+    Tip.objects.filter(pk=tips["closed"].pk).update(created_at=timezone.now() - timedelta(days=120))
+    assert refs(get("requests.json")) == {tips["public"].reference}
+    start = (timezone.now() - timedelta(days=130)).isoformat()
+    end = (timezone.now() - timedelta(days=100)).isoformat()
+    assert refs(get("requests.json", start_date=start, end_date=end)) == {tips["closed"].reference}
+    assert refs(get("requests.json", start_date="2020-01-01T00:00:00Z", end_date="2020-02-01T00:00:00Z")) == set()
+    # a partner key also sees the sensitive categories
+    with_key = refs(get("requests.json", api_key=partner["raw"]))
+    assert tips["sensitive"].reference in with_key
+    assert get(f"requests/{tips['sensitive'].reference}.json").status_code == 404
+    one = get(f"requests/{tips['sensitive'].reference}.json", api_key=partner["raw"]).json()
+    assert len(one) == 1
+    assert list(one[0]) == SPEC_REQUEST_FIELDS
+    assert one[0]["service_code"] == "drugs"
+
+
+def test_post_request_needs_a_partner_key_and_creates_a_tip(world, partner) -> None:
+    client = Client()
+    form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
+    assert client.post("/open311/v2/requests.json", form).status_code == 403
+    assert client.post("/open311/v2/requests.json", {**form, "api_key": "fk_wrong"}).status_code == 403
+    response = client.post("/open311/v2/requests.json", {**form, "api_key": partner["raw"]})
+    assert response.status_code == 201
+    body = response.json()
+    assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
+    tip = Tip.objects.get(reference=body[0]["service_request_id"])
+    assert (tip.reporter, tip.source, tip.grid) == (partner["user"], TipSource.OPEN311, world["community"])
+    # XML, and the spec's 400s
+    root = xml(client.post("/open311/v2/requests.xml", {**form, "api_key": partner["raw"]}))
+    assert root.find("request/service_request_id").text
+    bad = [
+        ({**form, "service_code": ""}, 400),
+        ({**form, "service_code": "nope"}, 404),
+        ({**form, "lat": "", "long": ""}, 400),
+        ({**form, "lat": "north"}, 400),
+        ({**form, "lat": OUTSIDE[0], "long": OUTSIDE[1]}, 400),
+    ]
+    before = Tip.objects.count()
+    for data, status in bad:
+        response = client.post("/open311/v2/requests.json", {**data, "api_key": partner["raw"]})
+        assert response.status_code == status, data
+        assert list(response.json()[0]) == ["code", "description"]
+    assert Tip.objects.count() == before
+    partner["key"].refresh_from_db()
+    assert partner["key"].last_used_at is not None
+    assert partner["key"].key_hash != partner["raw"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_georeport_client_from_pypi_reads_our_endpoint(world, live_server) -> None:
+    from georeport import GeoReport
+
+    tip = services.tip_submit(
+        reporter=world["citizen"], category_code="fire_hazard", description="Exit", lat=26.07, lon=119.25
+    )
+    for output in ("json", "xml"):
+        client = GeoReport(f"{live_server.url}/open311/v2", output_format=output)
+        service_list = client.get_service_list()
+        assert "fire_hazard" in {item["service_code"] for item in service_list}
+        definition = client.get_service_definition("fire_hazard")
+        assert definition["service_code"] == "fire_hazard"
+        one = client.get_service_request(tip.reference)
+        assert one["service_request_id"] == tip.reference
+        assert one["status"] == "open"
+        assert float(one["lat"]) == 26.07
+        found = client.get_service_requests(service_code="fire_hazard", status="open")
+        found = found if isinstance(found, list) else [found]  # xmltodict: one element is a dict
+        assert [item["service_request_id"] for item in found] == [tip.reference]
