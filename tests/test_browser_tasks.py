@@ -1,0 +1,97 @@
+"""The volunteer journey on a phone with a faked GPS: find a task, claim it, check in and out on
+site; then the agency approves it on its desktop page and the citizen's wallet shows the points."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts.services import agency_membership_add
+from accounts.tests.factories import AgencyFactory
+from ledger import services as ledger_services
+from tasks_app import services
+from tasks_app.models import Claim, ClaimStatus
+from tests.conftest import browser_login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SITE = (26.0800, 119.3000)
+PHONE_AT = {"latitude": 26.0803, "longitude": 119.3002}  # about 37 m from the meeting point
+
+
+def test_find_claim_check_in_out_then_agency_approves_and_wallet_shows_points(new_page, make_user, password) -> None:
+    # given a funded agency with an open task near the citizen, and a citizen with a phone
+    agency = AgencyFactory(name="Guxi Police Station")
+    ledger_services.agency_fund(agency=agency, amount=10_000, idempotency_key="browser-test-fund")
+    staff = make_user(display_name="Officer Wang")
+    agency_membership_add(user=staff, agency=agency)
+    citizen = make_user(display_name="Xiao Zhang")
+    now = timezone.now()
+    task = services.task_create(
+        agency=agency,
+        created_by=staff,
+        title="Night safety patrol, Guxi street",
+        description="Walk the lanes with the police team.",
+        category="night_patrol",
+        lat=SITE[0],
+        lon=SITE[1],
+        address="Guxi police station",
+        radius_m=150,
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=2),
+        headcount=5,
+        points=120,
+        min_minutes=0,
+        auto_approve=False,
+    )
+    services.task_publish(task=task, user=staff)
+
+    # when the citizen opens the nearby list on the phone
+    phone = new_page(locale="en-US", geolocation=PHONE_AT)
+    browser_login(phone, citizen.email, password)
+    phone.goto("/tasks/")
+    expect(phone.locator("#task-list[data-loaded=true]")).to_have_count(1)
+    expect(phone.get_by_test_id("task-where")).to_have_text("Nearest to you first")
+    card = phone.get_by_test_id("task-card").filter(has_text="Night safety patrol")
+    expect(card).to_contain_text("0.0 km")
+    expect(card).to_contain_text("5 places left")
+    screenshot(phone, "tasks-nearby-phone")
+    card.click()
+
+    # and claims a place
+    expect(phone.get_by_test_id("task-title")).to_have_text("Night safety patrol, Guxi street")
+    screenshot(phone, "tasks-detail-phone")
+    phone.get_by_test_id("claim-button").click()
+    phone.wait_for_url(re.compile(r"/tasks/\d+/onsite/$"))
+
+    # and on site sees the distance, checks in, then out
+    expect(phone.locator("#distance")).to_have_text(re.compile(r"^\d+$"))
+    assert 20 <= int(phone.locator("#distance").inner_text()) <= 60
+    expect(phone.get_by_test_id("geofence-state")).to_have_text("You are inside the task area.")
+    phone.get_by_test_id("checkin-button").click()
+    expect(phone.get_by_test_id("claim-status")).to_have_attribute("data-status", "checked_in")
+    screenshot(phone, "tasks-onsite-checked-in")
+    phone.get_by_test_id("checkout-button").click()
+    expect(phone.get_by_test_id("claim-status")).to_have_attribute("data-status", "completed")
+    screenshot(phone, "tasks-onsite-checked-out")
+    claim = Claim.objects.get(task=task, user=citizen)
+    assert claim.status == ClaimStatus.COMPLETED
+    assert claim.checkins.filter(accepted=True).count() == 2
+
+    # then the agency approves it on its desktop page
+    desk = new_page(locale="en-US", viewport={"width": 1280, "height": 900})
+    browser_login(desk, staff.email, password)
+    desk.goto(f"/staff/tasks/{task.id}/")
+    row = desk.get_by_test_id("claim-row").filter(has_text="Xiao Zhang")
+    expect(row.get_by_test_id("claim-status")).to_have_text("Completed")
+    screenshot(desk, "tasks-staff-before-approval")
+    row.get_by_test_id("approve-button").click()
+    expect(desk.get_by_test_id("claim-row").get_by_test_id("claim-status")).to_have_text("Paid")
+    screenshot(desk, "tasks-staff-approved")
+
+    # and the citizen's wallet shows the 120 points
+    phone.goto("/wallet/")
+    expect(phone.get_by_test_id("wallet-balance")).to_contain_text("120")
+    screenshot(phone, "tasks-wallet-paid")
