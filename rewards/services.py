@@ -99,6 +99,13 @@ def reward_redeem(
     reward = Reward.objects.available().filter(pk=reward_id).first()
     if reward is None:
         raise RewardNotFoundError(reward_id=reward_id)
+    if reward.stock_left < quantity:
+        # The thousands who arrive after the last item leave here, without a lock or a write; the
+        # conditional UPDATE in _redeem_locked is what decides for everyone else.
+        replayed = Redemption.objects.filter(user=user, request_key=request_key).first() if request_key else None
+        if replayed is not None:
+            return replayed
+        raise OutOfStockError(stock_left=reward.stock_left)
     pickup_point = None
     if not reward.is_virtual:
         if pickup_point_id is not None:
@@ -117,10 +124,6 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
             return replayed
     if reward.per_user_limit is not None and tally.quantity + quantity > reward.per_user_limit:
         raise LimitReachedError(limit=reward.per_user_limit, already=tally.quantity)
-    # Cheap early answer for the thousands who arrive after the last item; the conditional UPDATE
-    # below is what decides.
-    if reward.stock_left < quantity:
-        raise OutOfStockError(stock_left=reward.stock_left)
 
     now = timezone.now()
     points = reward.price_points * quantity

@@ -1,0 +1,299 @@
+"""Benchmark: thousands of citizens rush one reward through the HTTP API under gunicorn.
+
+    .venv/bin/python bench/rewards.py [--requests 5000] [--stock 100] [--workers 4] [--concurrency 48]
+
+What it does: makes a scratch PostgreSQL database (default fubi_rewards_bench on 127.0.0.1:5432,
+dropped and re-created), migrates it, creates one physical reward with --stock items (price 10 FZB,
+limit 1 per person) and one citizen per request, each paid 100 FZB through the ledger, with a session
+token each. Then it starts `gunicorn config.wsgi -w N` on that database and fires every citizen's
+POST /api/v1/rewards/{id}/redemptions (with an Idempotency-Key, as a real client sends) from
+--concurrency threads with keep-alive connections. It prints requests/s, orders/s, latency
+percentiles, the answers by status and code, and checks the outcome in the database: exactly
+--stock orders, stock 0, no balance below zero, and the ledger's reconciliation ok.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--stock", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--concurrency", type=int, default=48, help="client threads")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default="fubi_rewards_bench")
+    parser.add_argument("--no-idempotency-key", action="store_true")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the scratch database at the end")
+    return parser.parse_args()
+
+
+def psql(server: str, sql: str) -> None:
+    subprocess.run(["psql", f"{server}/postgres", "-q", "-c", sql], check=True, capture_output=True)
+
+
+def setup(args: argparse.Namespace) -> tuple[int, int, list[str]]:
+    """Scratch database, reward, citizens with points and session tokens. Returns (reward, point, tokens)."""
+    import django
+
+    django.setup()
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.core.management import call_command
+    from django.utils import timezone
+    from djmoney.money import Money
+
+    from accounts.models import Agency, PickupPoint, User
+    from ledger import services as ledger_services
+    from ledger.models import TransactionKind
+    from rewards.models import Reward, RewardKind
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    agency = Agency.objects.create(name="Bench agency", kind="police_station")
+    ledger_services.agency_fund(agency=agency, amount=100 * args.requests + 1000, idempotency_key="bench:fund")
+    budget = ledger_services.agency_budget_account(agency)
+    point = PickupPoint.objects.create(name="Bench point", address="1 Bench Road", lat=26.08, lon=119.30)
+    reward = Reward.objects.create(
+        name="Bench shower gel",
+        kind=RewardKind.PHYSICAL,
+        price_points=10,
+        cost=Money(Decimal("12.90"), "CNY"),
+        stock_left=args.stock,
+        per_user_limit=1,
+    )
+    reward.pickup_points.add(point)
+    unusable = "!"  # Django's marker for "no password"; the bench logs in with session tokens
+    users = User.objects.bulk_create(
+        [User(email=f"bench{n}@example.com", password=unusable) for n in range(args.requests)], batch_size=1000
+    )
+    started = time.perf_counter()
+    for user in users:
+        ledger_services.transfer_post(
+            kind=TransactionKind.TASK_PAYOUT,
+            source=budget,
+            destination=ledger_services.citizen_account(user),
+            amount=100,
+            idempotency_key=f"bench:grant:{user.pk}",
+        )
+    print(f"setup: {len(users)} citizens paid 100 FZB each in {time.perf_counter() - started:.1f}s")
+    tokens, sessions = [], []
+    expire = timezone.now() + timedelta(days=1)
+    for user in users:
+        store = SessionStore()
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        key = uuid.uuid4().hex
+        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
+        tokens.append(key)
+    Session.objects.bulk_create(sessions, batch_size=1000)
+    from django.db import connection
+
+    connection.close()
+    return reward.pk, point.pk, tokens
+
+
+def wait_for_server(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/rewards")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not come up")
+
+
+def fire(args: argparse.Namespace, reward_id: int, point_id: int, tokens: list[str]) -> dict:
+    body = json.dumps({"quantity": 1, "pickup_point_id": point_id})
+    path = f"/api/v1/rewards/{reward_id}/redemptions"
+    results: list[tuple[float, float, int, str]] = []  # (start, latency, status, code)
+    lock = threading.Lock()
+    next_index = iter(range(len(tokens)))
+    start_gate = threading.Barrier(args.concurrency)
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+        mine = []
+        start_gate.wait()
+        while True:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                break
+            headers = {"Content-Type": "application/json", "X-Session-Token": tokens[index]}
+            if not args.no_idempotency_key:
+                headers["Idempotency-Key"] = f"bench-{index}"
+            began = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+                mine.append((began, time.perf_counter() - began, 0, "connection_error"))
+                continue
+            try:
+                code = json.loads(payload).get("code", "") if status != 201 else "created"
+            except ValueError:
+                code = "not_json"
+            mine.append((began, time.perf_counter() - began, status, code))
+        conn.close()
+        with lock:
+            results.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - t0
+    latencies = sorted(r[1] for r in results)
+    wins = sorted(r[0] + r[1] for r in results if r[2] == 201)
+    sold_out_after = (wins[-1] - t0) if wins else float("nan")
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return {
+        "elapsed": elapsed,
+        "count": len(results),
+        "rps": len(results) / elapsed,
+        "orders": len(wins),
+        "sold_out_after": sold_out_after,
+        "orders_per_s": len(wins) / sold_out_after if wins else 0.0,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "max": latencies[-1] * 1000,
+        "mean": statistics.fmean(latencies) * 1000,
+        "answers": Counter((r[2], r[3]) for r in results),
+    }
+
+
+def verify(reward_id: int) -> dict:
+    from django.db import connection
+
+    from ledger.models import Account
+    from ledger.reconciliation import reconciliation_report
+    from rewards.models import Redemption, Reward
+
+    connection.close()
+    report = reconciliation_report()
+    return {
+        "orders_in_db": Redemption.objects.filter(reward_id=reward_id).count(),
+        "stock_left": Reward.objects.get(pk=reward_id).stock_left,
+        "negative_balances": Account.objects.filter(kind="citizen", posted__lt=0).count(),
+        "reconciliation_ok": report["ok"],
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    database_url = f"{args.server}/{args.db}"
+    psql(args.server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+    psql(args.server, f'CREATE DATABASE "{args.db}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,  # a scratch database only
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_LOG_LEVEL": "ERROR",  # 409s are the expected answer here, not warnings
+    }
+    os.environ.update(env)
+    reward_id, point_id, tokens = setup(args)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for_server(args.port)
+        for _ in range(args.workers * 10):  # warm every worker's imports and connection
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+            conn.request("GET", "/api/v1/rewards")
+            conn.getresponse().read()
+            conn.close()
+        result = fire(args, reward_id, point_id, tokens)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    outcome = verify(reward_id)
+
+    print()
+    print(f"reward redemptions through HTTP: gunicorn -w {args.workers}, {args.concurrency} client threads")
+    print(f"{'requests':<28}{result['count']:>10}")
+    print(f"{'stock':<28}{args.stock:>10}")
+    print(f"{'elapsed s':<28}{result['elapsed']:>10.2f}")
+    print(f"{'requests/s':<28}{result['rps']:>10.0f}")
+    print(f"{'orders (201)':<28}{result['orders']:>10}")
+    print(f"{'sold out after s':<28}{result['sold_out_after']:>10.2f}")
+    print(f"{'orders/s until sold out':<28}{result['orders_per_s']:>10.0f}")
+    for name in ("mean", "p50", "p95", "p99", "max"):
+        print(f"{'latency ' + name + ' ms':<28}{result[name]:>10.1f}")
+    print("answers:")
+    for (status, code), count in sorted(result["answers"].items()):
+        print(f"  {status} {code:<24}{count:>8}")
+    print("database:")
+    for name, value in outcome.items():
+        print(f"  {name:<26}{value!s:>8}")
+    ok = (
+        result["orders"] == args.stock
+        and outcome["orders_in_db"] == args.stock
+        and outcome["stock_left"] == 0
+        and outcome["negative_balances"] == 0
+        and outcome["reconciliation_ok"]
+        and set(result["answers"]) <= {(201, "created"), (409, "out_of_stock")}
+    )
+    print("RESULT:", "OK: exactly the stock was sold, nothing oversold" if ok else "FAILED")
+    if not args.keep_db:
+        from django.db import connections
+
+        connections.close_all()
+        psql(args.server, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
