@@ -69,6 +69,39 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+# The issue's categories (the data migration 0002 holds the same list): code, zh, en, accept
+# minutes, verify hours, default reward, listed publicly in Open311.
+DEFAULT_CATEGORIES = [
+    ("drugs", "涉毒线索", "Drug activity", 15, 24, 500, False),
+    ("fighting", "打架斗殴", "Fighting", 10, 12, 200, False),
+    ("mental_health", "疑似未登记精神障碍患者", "Possibly unregistered mentally ill person", 15, 24, 10000, False),
+    ("suspicious_person", "可疑或在逃人员", "Suspicious or wanted person", 15, 24, 1000, False),
+    ("urban_management", "城市管理问题", "Urban-management problem", 60, 72, 50, True),
+    ("fire_hazard", "消防安全隐患", "Fire or safety hazard", 30, 24, 100, True),
+    ("other", "其他", "Other", 60, 72, 20, True),
+]
+
+
+def categories_ensure() -> int:
+    """Create the default categories that are missing (an administrator's edits are kept)."""
+    created = 0
+    for position, (code, zh, en, accept, verify, reward, public) in enumerate(DEFAULT_CATEGORIES):
+        _category, made = TipCategory.objects.get_or_create(
+            code=code,
+            defaults={
+                "name_zh": zh,
+                "name_en": en,
+                "accept_minutes": accept,
+                "verify_hours": verify,
+                "default_reward_points": reward,
+                "is_public": public,
+                "position": position,
+            },
+        )
+        created += made
+    return created
+
+
 def sos_accept_minutes() -> int:
     return int(getattr(settings, "FUBI_SOS_ACCEPT_MINUTES", 5))
 

@@ -28,6 +28,17 @@ IN_DISTRICT_ONLY = (26.10, 119.35)
 OUTSIDE = (25.50, 119.00)
 
 
+@pytest.fixture(autouse=True)
+def categories(db) -> None:
+    """The default categories: a transaction=True test's flush wipes the migration's rows.
+
+    (`db` follows the test's marker, so transactional tests stay transactional.)
+    """
+    from tips.services import categories_ensure
+
+    categories_ensure()
+
+
 @pytest.fixture
 def world(db, make_user):
     """The grid tree, its agencies and people, the grid centre funded with 1,000,000 points."""
