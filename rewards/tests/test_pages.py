@@ -151,3 +151,39 @@ def test_demo_seed_is_idempotent_and_meets_api_md():
         assert reward.price_points <= 100
     assert ctx["pickup_point"] in physical.pickup_points.all()
     assert Reward.objects.count() >= 5
+
+
+def test_admin_restocks_atomically_without_undoing_orders(citizen, make_reward, pickup_point):
+    # given the admin opened the form at stock 10, then a citizen ordered 1 (stock 9)
+    admin = User.objects.create_superuser(email="boss2@example.com", password=PASSWORD)
+    reward = make_reward(price=80, stock=10)
+    client = logged_in(admin)
+    url = f"/admin/rewards/reward/{reward.pk}/change/"
+    assert client.get(url).status_code == 200
+    services.reward_redeem(reward_id=reward.pk, user=citizen, pickup_point_id=pickup_point.pk)
+    form = {
+        "name": reward.name,
+        "name_en": "Renamed",
+        "description": "",
+        "description_en": "",
+        "kind": reward.kind,
+        "sort_order": "0",
+        "price_points": "80",
+        "cost_0": "9.90",
+        "cost_1": "CNY",
+        "add_stock": "5",
+        "per_user_limit": "",
+        "is_active": "on",
+        "starts_at_0": "",
+        "starts_at_1": "",
+        "ends_at_0": "",
+        "ends_at_1": "",
+        "pickup_points": [str(pickup_point.pk)],
+    }
+    # when the admin saves a rename and "add 5"
+    response = client.post(url, form)
+    # then the order's decrement survives: 10 - 1 + 5
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    reward.refresh_from_db()
+    assert reward.name_en == "Renamed"
+    assert reward.stock_left == 14
