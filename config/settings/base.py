@@ -289,6 +289,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The reward shop: a reserved physical order not picked up within this many hours expires and refunds.
 FUBI_PICKUP_HOURS = env_int("FUBI_PICKUP_HOURS", 72)
 
+# Engagement: at most this many points earned per day (Asia/Shanghai) count towards levels and
+# leaderboards (0: no cap; wallets are never capped). Safety index: cells with fewer reports are hidden.
+FUBI_DAILY_EARNING_CAP = env_int("FUBI_DAILY_EARNING_CAP", 2000)
+FUBI_SAFETY_INDEX_K = env_int("FUBI_SAFETY_INDEX_K", 5)
+
 # Where the district's demo lies (Gulou, Fuzhou); the nearby list falls back to it.
 FUBI_DISTRICT_CENTER = (26.08, 119.30)
 
