@@ -4,6 +4,7 @@ Idempotent: rewards are found by name and left as they are once made; codes are 
 a second run adds none.
 """
 
+import contextlib
 import hashlib
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from djmoney.money import Money
 
+from core.errors import DomainError
 from rewards import services
 from rewards.models import Reward, RewardKind
 
@@ -65,6 +67,18 @@ def seed(ctx: dict[str, Any]) -> None:
         elif created:
             services.voucher_codes_add(reward=reward, codes=_demo_codes(f"DEMO{order}", DEMO_CODES))
         rewards[name_en] = reward
+    # A reserved order for the clerk to hand over and a delivered code, so both pages have something
+    # to show. The request keys make a second run find these orders instead of placing new ones.
+    citizen = ctx.get("citizen")
+    if citizen is not None:
+        orders = [
+            (rewards["Shower gel 500 ml"], pickup.pk, "demo:reserved"),
+            (rewards["1 GB mobile data pack"], None, "demo:delivered"),
+        ]
+        for reward, point_id, key in orders:
+            # Without points (another app's demo changed) the shop still works: skip the order.
+            with contextlib.suppress(DomainError):
+                services.reward_redeem(reward_id=reward.pk, user=citizen, pickup_point_id=point_id, request_key=key)
     ctx.update(
         rewards=rewards,
         reward_virtual=rewards["1 GB mobile data pack"],

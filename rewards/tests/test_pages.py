@@ -134,14 +134,19 @@ def test_codes_cannot_be_added_to_a_physical_reward(make_reward):
 
 def test_demo_seed_is_idempotent_and_meets_api_md():
     from accounts import demo as accounts_demo
+    from ledger import demo as ledger_demo
     from rewards import demo
 
     ctx: dict = {}
     accounts_demo.seed(ctx)
+    ledger_demo.seed(ctx)
     demo.seed(ctx)
-    counts = (Reward.objects.count(), VoucherCode.objects.count())
+    counts = (Reward.objects.count(), VoucherCode.objects.count(), Redemption.objects.count())
     demo.seed(ctx)
-    assert (Reward.objects.count(), VoucherCode.objects.count()) == counts
+    assert (Reward.objects.count(), VoucherCode.objects.count(), Redemption.objects.count()) == counts
+    # the demo citizen has one order waiting at the pickup point and one delivered code
+    statuses = sorted(Redemption.objects.filter(user=ctx["citizen"]).values_list("status", flat=True))
+    assert statuses == [RedemptionStatus.DELIVERED, RedemptionStatus.RESERVED]
     virtual, physical = ctx["reward_virtual"], ctx["reward_physical"]
     assert virtual.kind == RewardKind.VIRTUAL
     assert physical.kind == RewardKind.PHYSICAL
