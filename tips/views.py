@@ -137,8 +137,16 @@ def staff_case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     except DomainError as exc:
         raise Http404 from exc
     case = schemas.case_detail_out(tip, grid_ids=grid_ids)
+    buttons = {
+        CaseAction.ACCEPT: _("Accept (立案)"),
+        CaseAction.ASSIGN: _("Assign (批转)"),
+        CaseAction.VERIFY: _("Verify and reward (核实)"),
+        CaseAction.RESOLVE: _("Resolve (办结)"),
+        CaseAction.REJECT: _("Reject"),
+        CaseAction.MARK_DUPLICATE: _("Mark as duplicate of case…"),
+    }
     allowed = [
-        (action, CaseAction(action).label)
+        (action, buttons[action])
         for action, (sources, _target) in services.TRANSITIONS.items()
         if tip.status in sources
     ]
