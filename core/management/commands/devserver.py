@@ -4,6 +4,9 @@ Runs in one process so the embedded PostgreSQL it started stays up exactly as lo
 does: stopping the server (Ctrl-C) stops the database too.
 """
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +26,19 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)
         if not options["no_seed"]:
             call_command("seed_demo")
-        mode = "in-process" if settings.CELERY_TASK_ALWAYS_EAGER else f"on {settings.CELERY_BROKER_URL}"
+        worker = None
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            mode = "in-process"
+        else:
+            # A broker is configured: run a real worker with an embedded beat beside the server.
+            celery = str(Path(sys.executable).parent / "celery")
+            worker = subprocess.Popen([celery, "-A", "config", "worker", "-B", "-l", "info", "-c", "2"])  # noqa: S603
+            mode = f"on {settings.CELERY_BROKER_URL} (worker pid {worker.pid})"
         self.stdout.write(self.style.SUCCESS(f"Fubi on http://127.0.0.1:{options['port']}/ (Celery tasks {mode})"))
-        # No autoreloader: its child process would outlive a Ctrl-C of this one.
-        call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        try:
+            # No autoreloader: its child process would outlive a Ctrl-C of this one.
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(30)
