@@ -228,11 +228,10 @@ class Posting(models.Model):
                 when=pgtrigger.After,
                 timing=pgtrigger.Deferred,
                 func="""
-                IF (SELECT count(*) FROM ledger_posting WHERE transaction_id = NEW.transaction_id) < 2
-                   OR EXISTS (
-                    SELECT 1 FROM ledger_posting WHERE transaction_id = NEW.transaction_id
-                    GROUP BY currency HAVING sum(amount) <> 0
-                ) THEN
+                -- one index scan: fewer than two postings, or a currency that does not sum to zero
+                IF (SELECT coalesce(sum(g.n), 0) < 2 OR coalesce(bool_or(g.total <> 0), false)
+                    FROM (SELECT count(*) AS n, sum(amount) AS total FROM ledger_posting
+                          WHERE transaction_id = NEW.transaction_id GROUP BY currency) g) THEN
                     RAISE EXCEPTION 'ledger transaction % does not balance', NEW.transaction_id
                         USING ERRCODE = 'check_violation';
                 END IF;
