@@ -126,12 +126,13 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _add_routers() -> None:
     # One router per app; each app's paths are the contract's (API.md), so all mount at the root.
     from accounts.api import router as accounts_router
+    from engagement.api import router as engagement_router
     from ledger.api import router as ledger_router
     from rewards.api import router as rewards_router
     from tasks_app.api import router as tasks_router
     from tips.api import router as tips_router
 
-    for router in (accounts_router, ledger_router, tasks_router, tips_router, rewards_router):
+    for router in (accounts_router, ledger_router, tasks_router, tips_router, rewards_router, engagement_router):
         api.add_router("", router)
 
 

@@ -1,0 +1,102 @@
+"""Engagement: a citizen's engagement profile (nickname, opt-ins, home community), the badges they
+earned, and their in-app inbox.
+
+Levels, streaks, leaderboards and the safety index are computed from the other apps' data on read
+(engagement/selectors.py); only what cannot be recomputed (choices, awards, messages) is stored here.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+
+
+class EngagementProfile(TimeStampedModel):
+    """What a citizen chose: how they appear on leaderboards (if at all), email, home community."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engagement_profile")
+    nickname = models.CharField(_("nickname"), max_length=40, blank=True)
+    leaderboard_opt_in = models.BooleanField(_("show me on leaderboards"), default=False)
+    email_opt_in = models.BooleanField(_("email me my notifications"), default=False)
+    home_grid = models.ForeignKey(
+        "accounts.Grid",
+        verbose_name=_("home community"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # True when the citizen picked home_grid themselves; False when it was derived from where most
+    # of their paid tasks and verified tips lie (re-derived on every evaluation until they choose).
+    home_grid_chosen = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["user_id"]
+        verbose_name = _("engagement profile")
+        verbose_name_plural = _("engagement profiles")
+        constraints = [
+            # Two people can never appear under the same name on a leaderboard.
+            models.UniqueConstraint(
+                models.functions.Lower("nickname"), condition=~Q(nickname=""), name="engagement_nickname_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["leaderboard_opt_in", "home_grid"], name="engagement_profile_board_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.nickname or '-'}"
+
+    @property
+    def on_leaderboard(self) -> bool:
+        return self.leaderboard_opt_in and bool(self.nickname)
+
+
+class UserBadge(TimeStampedModel):
+    """A badge a citizen earned; awarded once (unique per user and badge), never taken back."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges")
+    badge = models.CharField(_("badge"), max_length=40)
+    awarded_at = models.DateTimeField(_("awarded at"))
+
+    class Meta:
+        ordering = ["awarded_at", "id"]
+        verbose_name = _("awarded badge")
+        verbose_name_plural = _("awarded badges")
+        constraints = [models.UniqueConstraint(fields=["user", "badge"], name="engagement_badge_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.badge}"
+
+
+class NotificationKind(models.TextChoices):
+    CLAIM_APPROVED = "claim_approved", _("Task approved")
+    CLAIM_REJECTED = "claim_rejected", _("Task not approved")
+    TIP_STATUS = "tip_status", _("Tip status changed")
+    REDEMPTION_READY = "redemption_ready", _("Order ready")
+    REDEMPTION_FULFILLED = "redemption_fulfilled", _("Order handed over")
+    REDEMPTION_EXPIRED = "redemption_expired", _("Order expired")
+    BADGE = "badge", _("Badge earned")
+    LEVEL_UP = "level_up", _("New level")
+
+
+class Notification(TimeStampedModel):
+    """One message of the in-app inbox. `cause` makes it unique per event, so replays add nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engagement_inbox")
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    cause = models.CharField(max_length=120, unique=True, help_text=_("e.g. claim:12:approved"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="engagement_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.title}"
