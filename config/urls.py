@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("rewards.urls")),
     path("", include("ledger.urls")),
     path("", include("tips.urls")),
+    path("", include("engagement.urls")),
     path("", include("rewards.urls")),
 ]
 if settings.DEBUG:
