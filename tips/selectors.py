@@ -64,7 +64,7 @@ def case_queue(
     """
     now = timezone.now()
     tips = Tip.objects.filter(grid_id__in=staff_grid_ids(user=user)).select_related(
-        "category", "grid", "assignee", "escalated_to"
+        "category", "grid", "assignee", "escalated_to", "reporter", "duplicate_of"
     )
     if status and status != "all":
         tips = tips.filter(status__in=[s.strip() for s in status.split(",")])
