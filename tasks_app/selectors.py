@@ -7,6 +7,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Role, User
+from core.pagination import paginate
 from tasks_app.errors import ClaimNotFoundError, NotAgencyStaffError, OfferNotFoundError, TaskNotFoundError
 from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, projected
 from tasks_app.models import CheckIn, Claim, DispatchOffer, Notification, Task, TaskStatus
@@ -148,3 +149,38 @@ def offer_get_for_user(*, user: User, offer_id: int) -> DispatchOffer:
 def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
     """My notifications from the tasks app, newest first."""
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+NEARBY_FIELDS = (
+    "id", "title", "category", "agency_id", "agency__name", "lat", "lon", "address", "radius_m", "starts_at",
+    "ends_at", "headcount", "slots_taken", "points", "status", "is_urgent", "distance_km",
+)  # fmt: skip
+
+
+def task_page_nearby(*, limit: int, offset: int, **filters: object) -> dict:
+    """One page of task_list_nearby as plain dicts in TaskOut's shape (no model instances: this is
+    the hottest read of the product), with the total count."""
+    qs = task_list_nearby(**filters)  # type: ignore[arg-type]
+    page = paginate(qs.values(*NEARBY_FIELDS), limit=limit, offset=offset)
+    page["items"] = [
+        {
+            "id": row["id"],
+            "title": row["title"],
+            "category": row["category"],
+            "agency": {"id": row["agency_id"], "name": row["agency__name"]},
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "address": row["address"],
+            "radius_m": row["radius_m"],
+            "starts_at": row["starts_at"],
+            "ends_at": row["ends_at"],
+            "headcount": row["headcount"],
+            "slots_left": max(0, row["headcount"] - row["slots_taken"]),
+            "points": row["points"],
+            "status": row["status"],
+            "is_urgent": row["is_urgent"],
+            "distance_km": round(row["distance_km"], 3),
+        }
+        for row in page["items"]
+    ]
+    return page

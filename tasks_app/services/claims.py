@@ -40,8 +40,16 @@ def claim_create(*, task: Task, user: User, now: datetime | None = None) -> Clai
     now = now or timezone.now()
     if not user.has_role(Role.CITIZEN):
         raise NotCitizenError()
-    if user.agency_memberships.filter(agency_id=task.agency_id).exists():
+    if user.has_role(Role.AGENCY_STAFF) and user.agency_memberships.filter(agency_id=task.agency_id).exists():
         raise OwnAgencyTaskError()
+    # Fast refusal from the row the caller just read: a full or closed task stays so, and the
+    # conditional UPDATE below stays the one authority for the places that are still free.
+    if task.status != TaskStatus.OPEN or task.ends_at <= now:
+        raise TaskNotOpenError(task_id=task.pk, status=task.status)
+    if task.slots_taken >= task.headcount:
+        if Claim.objects.filter(task_id=task.pk, user=user).exclude(status=ClaimStatus.CANCELLED).exists():
+            raise AlreadyClaimedError(task_id=task.pk)
+        raise TaskFullError(task_id=task.pk, headcount=task.headcount)
     try:
         with transaction.atomic():
             claim = Claim.objects.create(task_id=task.pk, user=user, status=ClaimStatus.CLAIMED)

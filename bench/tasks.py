@@ -1,0 +1,416 @@
+"""Benchmark: a burst of claims on one task through the HTTP API, and nearby search at 100k / 1M tasks.
+
+    .venv/bin/python bench/tasks.py [--claims 2000] [--places 50] [--sizes 100000,1000000]
+                                    [--search-requests 3000] [--clients 16] [--workers 3] [--threads 8]
+
+What it does, on the PostgreSQL server named by --server (default: DATABASE_URL's server, else
+postgresql://postgres@127.0.0.1:5432):
+1. Makes a scratch database (fubi_tasks_bench, dropped and re-created) and migrates it.
+2. Claim burst: a funded agency publishes one task with --places places through the services
+   (real escrow); --claims distinct citizens get session tokens (Django sessions written directly,
+   the same X-Session-Token allauth issues); gunicorn serves config.wsgi (DEBUG off); --burst-clients
+   client threads fire every POST /api/v1/tasks/{id}/claims at once. Reports claims/s, p50/p99 ms,
+   winners (201) and losers (409 task_full), and checks the rows: exactly --places claims.
+3. Nearby search: bulk-loads open tasks spread uniformly over a 1° × 1° square around the district
+   (INSERT ... SELECT generate_series; about 111 km × 100 km) until the table holds each --sizes
+   count, ANALYZEs, then times (a) the query alone — the selector's page SQL (50 rows, KNN order;
+   raw SQL compiled beforehand) and its count (through the ORM), one client, random points — and
+   (b) GET /api/v1/tasks?lat&lon (radius 5 km) under gunicorn at --clients concurrent clients.
+   Bench tasks are inserted open without escrow: this part
+   measures search only.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "fubi_tasks_bench"
+CENTER = (26.08, 119.30)
+CATEGORIES = [
+    "night_patrol",
+    "traffic_guidance",
+    "elder_care",
+    "safety_publicity",
+    "event_stewarding",
+    "anti_fraud_quiz",
+]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=2000)
+    parser.add_argument("--places", type=int, default=50)
+    parser.add_argument("--burst-clients", type=int, default=32)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--query-samples", type=int, default=1000)
+    parser.add_argument("--search-requests", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--port", type=int, default=8765)
+    default_server = "postgresql://postgres@127.0.0.1:5432"
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        default_server = url.rsplit("/", 1)[0]
+    parser.add_argument("--server", default=default_server)
+    parser.add_argument("--skip-claims", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
+    return parser.parse_args()
+
+
+def psql(server: str, sql: str) -> None:
+    subprocess.run(["psql", f"{server}/postgres", "-q", "-c", sql], check=True, capture_output=True)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def setup_database(server: str) -> dict:
+    psql(server, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    psql(server, f"CREATE DATABASE {BENCH_DB}")
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{server}/{BENCH_DB}",
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="bench-only-" + "x" * 50,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_CONN_MAX_AGE="600",
+    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "createcachetable"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return env
+
+
+class Server:
+    """gunicorn serving config.wsgi on 127.0.0.1:port with the bench database."""
+
+    def __init__(self, env: dict, port: int, workers: int, threads: int) -> None:
+        self.port = port
+        self.process = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(threads),
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/api/v1/tasks?limit=1")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def run_clients(
+    port: int, requests: list[tuple[str, str, dict]], clients: int
+) -> tuple[float, list[tuple[int, float, bytes]]]:
+    """Send (method, path, headers) requests from `clients` threads with keep-alive; all start together."""
+    barrier = threading.Barrier(clients + 1)
+    chunks = [requests[i::clients] for i in range(clients)]
+    results: list[list[tuple[int, float, bytes]]] = [[] for _ in range(clients)]
+
+    def worker(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        barrier.wait()
+        for method, path, headers in chunks[index]:
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=b"" if method == "POST" else None, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status, body = 0, b""
+            results[index].append((status, (time.perf_counter() - started) * 1000, body))
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, [row for chunk in results for row in chunk]
+
+
+def make_sessions(users: list) -> list[str]:
+    """Session keys logged in as each user: what allauth's app login answers as session_token."""
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    store = SessionStore()
+    rows, keys = [], []
+    for user in users:
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        rows.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=timezone.now() + timedelta(days=1))
+        )
+        keys.append(key)
+    Session.objects.bulk_create(rows, batch_size=1000)
+    return keys
+
+
+def bench_claims(args: argparse.Namespace, env: dict) -> dict:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Agency, User
+    from accounts.services import agency_membership_add
+    from ledger import services as ledger_services
+    from tasks_app import services
+    from tasks_app.models import Claim
+
+    agency = Agency.objects.create(name="Bench police station")
+    ledger_services.agency_fund(agency=agency, amount=10_000_000, idempotency_key="bench:fund")
+    staff = User.objects.create_user(email="bench-staff@example.com", password=None)
+    agency_membership_add(user=staff, agency=agency)
+    now = timezone.now()
+    task = services.task_create(
+        agency=agency,
+        created_by=staff,
+        title="Bench: the burst",
+        category="event_stewarding",
+        lat=CENTER[0],
+        lon=CENTER[1],
+        address="Wuyi Square",
+        radius_m=300,
+        starts_at=now + timedelta(hours=1),
+        ends_at=now + timedelta(hours=3),
+        headcount=args.places,
+        points=100,
+        min_minutes=0,
+        auto_approve=False,
+    )
+    services.task_publish(task=task, user=staff)
+    unusable = "!bench"  # no password: the bench logs citizens in by writing their sessions
+    User.objects.bulk_create(
+        [
+            User(email=f"bench-citizen-{i}@example.com", password=unusable, roles=["citizen"])
+            for i in range(args.claims)
+        ],
+        batch_size=1000,
+    )
+    users = list(User.objects.filter(email__startswith="bench-citizen-").order_by("id"))
+    keys = make_sessions(users)
+    from django.db import connection
+
+    connection.close()
+    server = Server(env, args.port, args.workers, args.threads)
+    try:
+        path = f"/api/v1/tasks/{task.id}/claims"
+        # warm every worker's connection and imports with a request that changes nothing
+        run_clients(args.port, [("GET", "/api/v1/tasks?limit=1", {})] * 50, 10)
+        requests = [("POST", path, {"X-Session-Token": key, "Content-Type": "application/json"}) for key in keys]
+        seconds, results = run_clients(args.port, requests, args.burst_clients)
+    finally:
+        server.stop()
+    statuses: dict = {}
+    for status, _ms, body in results:
+        code = json.loads(body).get("code", "") if status >= 400 and body else ""
+        statuses[(status, code)] = statuses.get((status, code), 0) + 1
+    task.refresh_from_db()
+    rows = Claim.objects.filter(task=task).count()
+    latencies = [ms for _s, ms, _b in results]
+    return {
+        "requests": len(results),
+        "seconds": seconds,
+        "claims_per_s": len(results) / seconds,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "statuses": statuses,
+        "winners": statuses.get((201, ""), 0),
+        "rows": rows,
+        "slots_taken": task.slots_taken,
+        "escrow": task.escrow_points,
+    }
+
+
+def load_tasks(target: int) -> float:
+    from django.db import connection
+
+    from accounts.models import Agency
+
+    agency, _ = Agency.objects.get_or_create(name="Bench search agency")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tasks_app_task")
+        have = cursor.fetchone()[0]
+        missing = target - have
+        if missing <= 0:
+            return 0.0
+        started = time.perf_counter()
+        cursor.execute(
+            """
+            INSERT INTO tasks_app_task (created_at, updated_at, agency_id, title, description, category, lat, lon,
+                address, radius_m, starts_at, ends_at, headcount, points, min_minutes, auto_approve, is_urgent,
+                dispatch_size, dispatch_timeout_minutes, status, slots_taken, escrow_points)
+            SELECT now(), now(), %s, 'Bench task ' || g, '', (%s::text[])[1 + g %% 6],
+                %s + random() - 0.5, %s + random() - 0.5, 'Bench street ' || g, 200,
+                now() + make_interval(hours => g %% 72), now() + make_interval(hours => g %% 72 + 2),
+                5, 100, 30, false, false, 5, 5, 'open', g %% 5, 0
+            FROM generate_series(%s, %s) AS g
+            """,
+            [agency.id, CATEGORIES, CENTER[0], CENTER[1], have + 1, target],
+        )
+        cursor.execute("ANALYZE tasks_app_task")
+        return time.perf_counter() - started
+
+
+def bench_query_alone(samples: int) -> dict:
+    from django.db import connection
+
+    from tasks_app.selectors import task_list_nearby
+
+    rng = random.Random(42)
+    page_ms, count_ms, found = [], [], []
+    with connection.cursor() as cursor:
+        for i in range(samples + 50):
+            lat = CENTER[0] + rng.uniform(-0.4, 0.4)
+            lon = CENTER[1] + rng.uniform(-0.4, 0.4)
+            qs = task_list_nearby(lat=lat, lon=lon, radius_km=5)
+            page_sql, page_params = qs[:50].query.sql_with_params()
+            started = time.perf_counter()
+            cursor.execute(page_sql, page_params)
+            rows = cursor.fetchall()
+            page = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            total = qs.count()  # through the ORM, as the endpoint runs it
+            count = (time.perf_counter() - started) * 1000
+            if i >= 50:  # the first 50 warm the cache
+                page_ms.append(page)
+                count_ms.append(count)
+                found.append(total)
+                assert len(rows) == min(50, total)
+    return {"page": page_ms, "count": count_ms, "found": statistics.mean(found)}
+
+
+def bench_endpoint(args: argparse.Namespace, env: dict) -> dict:
+    from django.db import connection
+
+    connection.close()
+    rng = random.Random(7)
+    requests = []
+    for _ in range(args.search_requests):
+        lat = CENTER[0] + rng.uniform(-0.4, 0.4)
+        lon = CENTER[1] + rng.uniform(-0.4, 0.4)
+        requests.append(("GET", f"/api/v1/tasks?lat={lat:.5f}&lon={lon:.5f}&radius_km=5", {}))
+    server = Server(env, args.port, args.workers, args.threads)
+    try:
+        run_clients(args.port, requests[:200], args.clients)  # warm up
+        seconds, results = run_clients(args.port, requests, args.clients)
+    finally:
+        server.stop()
+    bad = [status for status, _ms, _b in results if status != 200]
+    if bad:
+        raise RuntimeError(f"{len(bad)} search requests failed: {sorted(set(bad))}")
+    latencies = [ms for _s, ms, _b in results]
+    return {"rps": len(results) / seconds, "ms": latencies}
+
+
+def main() -> None:
+    args = parse_args()
+    env = setup_database(args.server)
+    print(f"# bench/tasks.py — scratch database {BENCH_DB}, gunicorn {args.workers} workers × {args.threads} threads")
+    print(f"# machine: {os.cpu_count()} CPUs; PostgreSQL at {args.server}")
+    if not args.skip_claims:
+        result = bench_claims(args, env)
+        print()
+        print(
+            f"## Claim burst: {args.claims} distinct citizens, one task with {args.places} places, "
+            f"{args.burst_clients} client threads, POST /api/v1/tasks/{{id}}/claims"
+        )
+        print("| requests | seconds | claims/s | p50 ms | p99 ms | 201 | 409 task_full | claim rows | slots_taken |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print(
+            f"| {result['requests']} | {result['seconds']:.2f} | {result['claims_per_s']:.0f} | {result['p50']:.1f} "
+            f"| {result['p99']:.1f} | {result['winners']} | {result['statuses'].get((409, 'task_full'), 0)} "
+            f"| {result['rows']} | {result['slots_taken']} |"
+        )
+        other = {k: v for k, v in result["statuses"].items() if k not in {(201, ""), (409, "task_full")}}
+        if other:
+            print(f"other answers: {other}")
+        verdict = "OK" if result["winners"] == result["rows"] == result["slots_taken"] == args.places else "OVERSOLD?"
+        print(f"exactly {args.places} winners: {verdict}; escrow still held for the task: {result['escrow']} points")
+    if not args.skip_search:
+        print()
+        print(f"## Nearby search, radius 5 km, open tasks uniform over 1°×1° around {CENTER}")
+        print(
+            "| tasks | in radius (mean) | query p50 / p95 / p99 ms | count p50 / p95 / p99 ms | "
+            f"GET /api/v1/tasks at {args.clients} clients: req/s | p50 / p95 / p99 ms |"
+        )
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for size in [int(s) for s in args.sizes.split(",") if s]:
+            load_tasks(size)
+            alone = bench_query_alone(args.query_samples)
+            endpoint = bench_endpoint(args, env)
+            page, count, ms = alone["page"], alone["count"], endpoint["ms"]
+            print(
+                f"| {size:,} | {alone['found']:.0f} "
+                f"| {percentile(page, 50):.2f} / {percentile(page, 95):.2f} / {percentile(page, 99):.2f} "
+                f"| {percentile(count, 50):.2f} / {percentile(count, 95):.2f} / {percentile(count, 99):.2f} "
+                f"| {endpoint['rps']:.0f} "
+                f"| {percentile(ms, 50):.1f} / {percentile(ms, 95):.1f} / {percentile(ms, 99):.1f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
