@@ -430,12 +430,15 @@ SEAL_LOCK = 0x46554249  # "FUBI": the advisory lock that makes one sealer at a t
 GENESIS = "0" * 64
 # The canonical text of a transaction, computed by PostgreSQL for both sealing and verifying, so the
 # two can never disagree on formatting.
-CANONICAL_SQL = (
+# The transaction's own fields, then its postings in id order.
+TX_CANONICAL_SQL = (
     "t.id::text || '|' || t.kind || '|' || t.idempotency_key || '|' || t.memo || '|' || t.ref_type || '|'"
     " || coalesce(t.ref_id::text, '') || '|' || coalesce(t.reverses_id::text, '') || '|'"
     " || (extract(epoch from t.created_at) * 1000000)::bigint::text || '|'"
-    " || coalesce((SELECT string_agg(p.account_id::text || ':' || p.currency || ':' || p.amount::text, ','"
-    " ORDER BY p.id) FROM ledger_posting p WHERE p.transaction_id = t.id), '')"
+)
+LEGS_AGG_SQL = "string_agg(p.account_id::text || ':' || p.currency || ':' || p.amount::text, ',' ORDER BY p.id)"
+CANONICAL_SQL = (
+    f"{TX_CANONICAL_SQL} || coalesce((SELECT {LEGS_AGG_SQL} FROM ledger_posting p WHERE p.transaction_id = t.id), '')"  # noqa: S608
 )
 
 
