@@ -36,6 +36,18 @@ def claims_mark_no_show_task() -> int:
 
 
 @shared_task(acks_late=True)
+def claims_settle_without_checkout_task() -> int:
+    """Claims checked in but never out, 2 h after their task ended: completed or rejected."""
+    from tasks_app.services.checkins import CHECKOUT_GRACE
+
+    now = timezone.now()
+    ids = services.claims_stale_on_site(now=now, grace=CHECKOUT_GRACE)[:BATCH]
+    for claim in Claim.objects.filter(pk__in=ids).only("id", "task_id"):
+        services.claim_settle_without_checkout(claim=claim, now=now)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
 def claims_auto_approve_task() -> int:
     """Pay completed claims of auto-approving tasks that carry no flagged fix (a sweeper)."""
     ids = list(

@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "tasks-close-finished": {"task": "tasks_app.tasks.tasks_close_finished_task", "schedule": crontab(minute="*")},
     "tasks-mark-no-shows": {"task": "tasks_app.tasks.claims_mark_no_show_task", "schedule": crontab(minute="*/5")},
     "tasks-auto-approve": {"task": "tasks_app.tasks.claims_auto_approve_task", "schedule": crontab(minute="*/5")},
+    "tasks-settle-no-checkout": {
+        "task": "tasks_app.tasks.claims_settle_without_checkout_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "tasks-remind-claimants": {"task": "tasks_app.tasks.claims_remind_task", "schedule": crontab(minute="*")},
     "tasks-widen-dispatch": {"task": "tasks_app.tasks.dispatch_widen_task", "schedule": 30.0},
     "rewards-expire-redemptions": {

@@ -7,6 +7,8 @@ from tasks_app.services.claims import (
     claim_create,
     claim_mark_no_show,
     claim_reject,
+    claim_settle_without_checkout,
+    claims_stale_on_site,
 )
 from tasks_app.services.dispatch import (
     dispatch_widen,
@@ -35,7 +37,9 @@ __all__ = [
     "claim_mark_no_show",
     "claim_reject",
     "claim_remind",
+    "claim_settle_without_checkout",
     "claims_due_reminder",
+    "claims_stale_on_site",
     "dispatch_widen",
     "notification_send",
     "offer_accept",

@@ -1,6 +1,6 @@
 """Citizens' places on tasks: claim, cancel, and the agency's approve / reject; no-shows."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -167,3 +167,37 @@ def claim_mark_no_show(*, claim: Claim, now: datetime | None = None) -> Claim:
         return claim
     claim_mark_no_show_locked(task=task, claim=claim, now=now)
     return claim
+
+
+def claims_stale_on_site(*, now: datetime, grace: timedelta) -> list[int]:
+    """Ids of claims still checked in although their task ended more than `grace` ago (no check-out)."""
+    return list(
+        Claim.objects.filter(status=ClaimStatus.CHECKED_IN, task__ends_at__lte=now - grace).values_list("id", flat=True)
+    )
+
+
+@transaction.atomic
+def claim_settle_without_checkout(*, claim: Claim, now: datetime | None = None) -> Claim:
+    """Settle a claim that checked in but never out, once the check-out grace is over.
+
+    Its time on site runs from the check-in to its last accepted fix (pings count): enough for the
+    task's minimum → completed (then approved like any other), otherwise rejected with the escrow
+    back to the agency, so no escrow waits forever. Safe to run twice.
+    """
+    from tasks_app.services.checkins import CHECKOUT_GRACE
+
+    now = now or timezone.now()
+    task, claim = _lock_task_and_claim(claim)
+    if claim.status != ClaimStatus.CHECKED_IN or task.ends_at + CHECKOUT_GRACE > now:
+        return claim
+    last = claim.checkins.filter(accepted=True).order_by("-received_at").values_list("received_at", flat=True).first()
+    minutes = ((last or claim.checked_in_at) - claim.checked_in_at).total_seconds() / 60
+    if minutes >= task.min_minutes:
+        claim.status = ClaimStatus.COMPLETED
+        claim.completed_at = now
+        claim.save(update_fields=["status", "completed_at", "updated_at"])
+        return claim
+    claim.task = task
+    return claim_reject(
+        claim=claim, user=None, reason=f"No check-out; {minutes:.0f} of {task.min_minutes} minutes on site"
+    )

@@ -93,3 +93,33 @@ def test_reminder_job_notifies_once_an_hour_before(make_task, citizen, django_ca
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [citizen.email]
     assert Claim.objects.get(pk=due.pk).reminded_at is not None
+
+
+def test_claims_never_checked_out_are_settled_after_the_grace(agency, make_task, citizen) -> None:
+    # given two claimants checked in on a 30-minute task: one pinged for 40 minutes, one left at once
+    task = make_task(headcount=2, points=100, min_minutes=30, starts_at=timezone.now() - timedelta(hours=1))
+    stayed = services.claim_create(task=task, user=citizen)
+    left = services.claim_create(task=task, user=UserFactory())
+    start = timezone.now() - timedelta(minutes=45)
+    for claim in (stayed, left):
+        services.checkin_record(
+            claim=claim, kind="in", lat=SITE[0], lon=SITE[1], accuracy_m=5, recorded_at=start, now=start
+        )
+    ping_at = start + timedelta(minutes=40)
+    services.checkin_record(
+        claim=stayed, kind="ping", lat=SITE[0], lon=SITE[1], accuracy_m=5, recorded_at=ping_at, now=ping_at
+    )
+    # when the window and the check-out grace are over and the job runs twice
+    Task.objects.filter(pk=task.pk).update(
+        starts_at=timezone.now() - timedelta(hours=5), ends_at=timezone.now() - timedelta(hours=3)
+    )
+    before = budget_available(agency)
+    assert tasks.claims_settle_without_checkout_task.delay().get() == 2
+    assert tasks.claims_settle_without_checkout_task.delay().get() == 0
+    # then the one who stayed is completed (awaiting approval), the other rejected with escrow back
+    stayed.refresh_from_db()
+    left.refresh_from_db()
+    assert stayed.status == ClaimStatus.COMPLETED
+    assert left.status == ClaimStatus.REJECTED
+    assert budget_available(agency) == before + 100
+    assert_escrow_exact(agency)
