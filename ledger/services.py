@@ -126,33 +126,40 @@ def _post(
     now = timezone.now()
     initiated_by_id = initiated_by.pk if initiated_by is not None else None
     with connection.cursor() as cursor:
-        # 1. the key first: ON CONFLICT covers the idempotency key and the one-reversal rule.
+        # 1 + 2 in one round trip: the key first (the CTE's INSERT runs before any row is locked; ON
+        # CONFLICT covers the idempotency key and the one-reversal rule), then the balance rows locked
+        # in primary-key order.
+        account_ids = sorted({account_id for account_id, _ in legs} | set(held_deltas))
         cursor.execute(
-            "INSERT INTO ledger_transaction"
+            "WITH t AS (INSERT INTO ledger_transaction"
             " (kind, memo, idempotency_key, ref_type, ref_id, initiated_by_id, reverses_id, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
-            [kind, memo[:500], idempotency_key, ref_type, ref_id, initiated_by_id, reverses and reverses.pk, now],
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id)"
+            " SELECT (SELECT id FROM t), a.id, a.posted, a.held, a.allow_negative FROM ledger_account a"
+            " WHERE a.id = ANY(%s) ORDER BY a.id FOR NO KEY UPDATE OF a",
+            [
+                kind,
+                memo[:500],
+                idempotency_key,
+                ref_type,
+                ref_id,
+                initiated_by_id,
+                reverses and reverses.pk,
+                now,
+                account_ids,
+            ],
         )
-        row = cursor.fetchone()
-        if row is None:
+        rows = cursor.fetchall()
+        if len(rows) != len(account_ids):
+            raise InvalidTransferError("Unknown ledger account.")
+        tx_id = rows[0][0]
+        if tx_id is None:
             existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
             if existing is None:  # the conflict was on reverses_id: someone else reversed it
                 raise AlreadyReversedError(transaction_id=reverses.pk if reverses else None)
             if not _same_movement(existing, kind, legs):
                 raise IdempotencyConflictError(idempotency_key=idempotency_key)
             return existing, False
-        tx_id = row[0]
-
-        # 2. lock the balance rows in primary-key order.
-        account_ids = sorted({account_id for account_id, _ in legs} | set(held_deltas))
-        cursor.execute(
-            "SELECT id, posted, held, allow_negative FROM ledger_account WHERE id = ANY(%s)"
-            " ORDER BY id FOR NO KEY UPDATE",
-            [account_ids],
-        )
-        balances = {aid: [posted, held, negative_ok] for aid, posted, held, negative_ok in cursor.fetchall()}
-        if len(balances) != len(account_ids):
-            raise InvalidTransferError("Unknown ledger account.")
+        balances = {aid: [posted, held, negative_ok] for _, aid, posted, held, negative_ok in rows}
 
         # 3. apply, check, write.
         posting_rows: list = []
@@ -168,20 +175,22 @@ def _post(
                 raise error_class(account_id=account_id, available=posted - delta, requested=-delta)
             if held < 0:
                 raise HoldClosedError("The hold amount exceeds what is held.", account_id=account_id)
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs))
-        # Only placeholders are interpolated into these statements; every value is a parameter.
-        insert_sql = (
-            "INSERT INTO ledger_posting (transaction_id, account_id, amount, currency, balance_after, created_at)"
-        )
-        cursor.execute(f"{insert_sql} VALUES {values}", posting_rows)
+        # 3b. postings and balance rows in one statement. Only placeholders are interpolated into
+        # it; every value is a parameter.
         update_rows: list = []
         for account_id, (posted, held, _) in balances.items():
             update_rows.extend([account_id, posted, held])
-        values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint)"] * len(balances))
-        update_sql = "UPDATE ledger_account AS a SET posted = v.posted, held = v.held, updated_at = %s"
+        posting_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs))
+        balance_values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint)"] * len(balances))
+        insert_sql = (
+            "WITH p AS (INSERT INTO ledger_posting"
+            " (transaction_id, account_id, amount, currency, balance_after, created_at)"
+        )
+        update_sql = " UPDATE ledger_account AS a SET posted = v.posted, held = v.held, updated_at = %s"
         cursor.execute(
-            f"{update_sql} FROM (VALUES {values}) AS v(id, posted, held) WHERE a.id = v.id",
-            [now, *update_rows],
+            f"{insert_sql} VALUES {posting_values}){update_sql}"
+            f" FROM (VALUES {balance_values}) AS v(id, posted, held) WHERE a.id = v.id",
+            [*posting_rows, now, *update_rows],
         )
     tx = Transaction(
         id=tx_id,
