@@ -7,12 +7,14 @@ app_name = "tasks_app"
 urlpatterns = [
     path("tasks/", views.task_list_page, name="list"),
     path("tasks/mine/", views.my_tasks_page, name="mine"),
+    path("tasks/on-call/", views.on_call_page, name="on_call"),
     path("tasks/<int:task_id>/", views.task_detail_page, name="detail"),
     path("tasks/<int:task_id>/onsite/", views.task_onsite_page, name="onsite"),
     path("staff/tasks/", views.staff_task_list_page, name="staff_list"),
     path("staff/tasks/<int:task_id>/", views.staff_task_detail_page, name="staff_detail"),
     path("staff/tasks/<int:task_id>/publish/", views.staff_task_publish, name="staff_publish"),
     path("staff/tasks/<int:task_id>/cancel/", views.staff_task_cancel, name="staff_cancel"),
+    path("staff/tasks/<int:task_id>/dispatch/", views.staff_task_dispatch, name="staff_dispatch"),
     path("staff/claims/<int:claim_id>/approve/", views.staff_claim_approve, name="staff_approve"),
     path("staff/claims/<int:claim_id>/reject/", views.staff_claim_reject, name="staff_reject"),
 ]

@@ -16,7 +16,7 @@ from accounts.models import Agency
 from core.errors import DomainError, ForbiddenError
 from tasks_app import selectors, services
 from tasks_app.forms import TaskForm
-from tasks_app.models import LIVE_CLAIM_STATUSES, Category, Claim, ClaimStatus
+from tasks_app.models import LIVE_CLAIM_STATUSES, Category, Claim, ClaimStatus, VolunteerStatus
 
 
 def task_list_page(request: HttpRequest) -> HttpResponse:
@@ -70,6 +70,14 @@ def my_tasks_page(request: HttpRequest) -> HttpResponse:
     live = [c for c in claims if c.status in LIVE_CLAIM_STATUSES]
     done = [c for c in claims if c.status not in LIVE_CLAIM_STATUSES]
     return render(request, "tasks_app/my_tasks.html", {"live": live, "done": done})
+
+
+@login_required
+def on_call_page(request: HttpRequest) -> HttpResponse:
+    """Urgent dispatch for volunteers: go on call (sharing position) and answer offers."""
+    status = VolunteerStatus.objects.filter(user=request.user).first()
+    offers = list(selectors.offer_list_for_user(user=request.user)[:20])
+    return render(request, "tasks_app/on_call.html", {"on_call": bool(status and status.on_call), "offers": offers})
 
 
 def _staff_agencies(request: HttpRequest) -> list[Agency]:
@@ -132,13 +140,18 @@ def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
     for claim in claims:
         claim.all_flags = sorted({flag for checkin in claim.checkins.all() for flag in checkin.flags})
     site = {"lat": task.lat, "lon": task.lon, "radius_m": task.radius_m}
-    return render(
-        request, "tasks_app/staff_task_detail.html", {"task": task, "claims": claims, "fixes": fixes, "site": site}
-    )
+    offers = list(task.offers.select_related("user").order_by("round", "distance_m"))
+    context = {"task": task, "claims": claims, "fixes": fixes, "site": site, "offers": offers}
+    return render(request, "tasks_app/staff_task_detail.html", context)
 
 
 def _staff_action(request: HttpRequest, action: str, object_id: int) -> HttpResponse:
     try:
+        if action == "dispatch":
+            task = selectors.task_get_for_staff(user=request.user, task_id=object_id)
+            offers = services.task_dispatch(task=task)
+            messages.info(request, _("Offered to %(n)d on-call volunteers.") % {"n": len(offers)})
+            return redirect(f"/staff/tasks/{task.id}/")
         if action in ("publish", "cancel"):
             task = selectors.task_get_for_staff(user=request.user, task_id=object_id)
             getattr(services, f"task_{action}")(task=task, user=request.user)
@@ -167,6 +180,12 @@ def staff_task_publish(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def staff_task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
     return _staff_action(request, "cancel", task_id)
+
+
+@login_required
+@require_POST
+def staff_task_dispatch(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _staff_action(request, "dispatch", task_id)
 
 
 @login_required

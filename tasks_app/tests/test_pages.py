@@ -83,3 +83,15 @@ def test_agency_creates_publishes_and_approves_from_its_pages(agency, staff, cit
     assert claim.status == ClaimStatus.PAID
     assert wallet_balance(citizen) == 90
     assert_escrow_exact(agency)
+
+
+def test_on_call_page_and_staff_dispatch_form(make_task, citizen, staff) -> None:
+    services.volunteer_on_call_set(user=citizen, on_call=True, lat=SITE[0] + 0.002, lon=SITE[1])
+    task = make_task(title="Lost child near Wuyi Square")
+    assert client_for(citizen).get("/tasks/on-call/").status_code == 200
+    response = client_for(staff).post(f"/staff/tasks/{task.id}/dispatch/")
+    assert response.status_code == 302
+    page = client_for(citizen).get("/tasks/on-call/").content.decode()
+    assert "Lost child near Wuyi Square" in page
+    assert 'data-answer="accept"' in page
+    assert "offers" in client_for(staff).get(f"/staff/tasks/{task.id}/").content.decode()
