@@ -2,9 +2,13 @@
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.security import SessionAuth
 
+from accounts.models import User
+from accounts.security import x_session_token_auth
 from core.pagination import paginate
 from engagement import safety_index, selectors, services
 from engagement.schemas import (
@@ -20,6 +24,16 @@ from engagement.schemas import (
 router = Router(tags=["engagement"])
 
 
+def anyone(request: HttpRequest) -> AnonymousUser:
+    """Last of the optional-auth chain: a visitor without a session is let in as anonymous."""
+    return AnonymousUser()
+
+
+# Anyone may read the leaderboard; a logged-in citizen (token or session) gets their home community
+# as the default community.
+OPTIONAL_AUTH = [x_session_token_auth, SessionAuth(), anyone]
+
+
 class LeaderboardQuery(Schema):
     period: str = "week"
     scope: str = "city"
@@ -27,10 +41,10 @@ class LeaderboardQuery(Schema):
     limit: int = selectors.LEADERBOARD_LIMIT
 
 
-@router.get("/leaderboard", response=list[LeaderboardRowOut], auth=None)
+@router.get("/leaderboard", response=list[LeaderboardRowOut], auth=OPTIONAL_AUTH)
 def leaderboard_api(request: HttpRequest, query: Query[LeaderboardQuery]) -> list[dict[str, Any]]:
     """Citizens who opted in, by points earned in the period (week/month/all), citywide or per community."""
-    viewer = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
+    viewer = request.auth if isinstance(request.auth, User) else None
     return selectors.leaderboard(
         period=query.period,
         scope=query.scope,
