@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--stock", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--concurrency", type=int, default=48, help="client threads")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="fubi_rewards_bench")
     parser.add_argument("--no-idempotency-key", action="store_true")
@@ -116,16 +117,27 @@ def setup(args: argparse.Namespace) -> tuple[int, int, list[str]]:
     return reward.pk, point.pk, tokens
 
 
-def wait_for_server(port: int, timeout: float = 30) -> None:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_server(server: subprocess.Popen, port: int, reward_id: int, timeout: float = 30) -> None:
+    """Until our gunicorn answers with our reward (not some other process on the port)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/rewards")
-            if conn.getresponse().status == 200:
+            conn.request("GET", f"/api/v1/rewards/{reward_id}")
+            response = conn.getresponse()
+            if response.status == 200 and json.loads(response.read())["name"] == "Bench shower gel":
                 return
-        except OSError:
-            time.sleep(0.2)
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
     raise RuntimeError("gunicorn did not come up")
 
 
@@ -232,6 +244,7 @@ def main() -> int:
     }
     os.environ.update(env)
     reward_id, point_id, tokens = setup(args)
+    args.port = args.port or free_port()
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -249,7 +262,7 @@ def main() -> int:
         env=env,
     )
     try:
-        wait_for_server(args.port)
+        wait_for_server(server, args.port, reward_id)
         for _ in range(args.workers * 10):  # warm every worker's imports and connection
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
             conn.request("GET", "/api/v1/rewards")
