@@ -148,12 +148,19 @@ def engagement_summary(*, user: User, now: datetime | None = None) -> dict[str, 
     level = rules.level_for(points)
     upcoming = rules.next_level(level)
     streak = user_streak(user=user, now=now)
+    codes = user_badge_codes(user=user)
     return {
         "level": level.number,
         "level_name": str(level.name),
         "points_earned": points,
         "next_level_points": upcoming.threshold if upcoming else None,
-        "badges": user_badge_codes(user=user),
+        "badges": codes,
+        "badge_list": [
+            {"code": c, "icon": rules.BADGES_BY_CODE[c].icon, "name": str(rules.BADGES_BY_CODE[c].name)}
+            for c in codes
+            if c in rules.BADGES_BY_CODE
+        ],
+        "unread": inbox_unread_count(user=user),
         "streak_days": streak.days,
         "streak_weeks": streak.weeks,
     }
