@@ -4,6 +4,7 @@ from typing import Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
 from accounts.models import Role, User
@@ -24,12 +25,12 @@ def can_audit(user: User) -> bool:
 
 def _require_auditor(user: User) -> None:
     if not can_audit(user):
-        raise ForbiddenError("Only auditors may read the ledger's reports.")
+        raise ForbiddenError(_("Only auditors may read the ledger's reports."))
 
 
 def _require_citizen(user: User) -> None:
     if not user.has_role(Role.CITIZEN):
-        raise ForbiddenError("Only citizens have a wallet; agency staff pass agency_id.")
+        raise ForbiddenError(_("Only citizens have a wallet; agency staff pass agency_id."))
 
 
 @router.get("/wallet", response=WalletOut)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
 from accounts.models import Agency, User
@@ -49,19 +50,19 @@ HOLD_KINDS = {TransactionKind.REDEMPTION_HOLD, TransactionKind.CAPTURE, Transact
 
 def citizen_account(user: User) -> Account:
     """The citizen's wallet, created on first use (race-safe)."""
-    account, _ = Account.objects.get_or_create(kind=AccountKind.CITIZEN, user=user)
+    account, _created = Account.objects.get_or_create(kind=AccountKind.CITIZEN, user=user)
     return account
 
 
 def agency_budget_account(agency: Agency) -> Account:
     """The agency's points budget, created on first use (race-safe)."""
-    account, _ = Account.objects.get_or_create(kind=AccountKind.AGENCY_BUDGET, agency=agency)
+    account, _created = Account.objects.get_or_create(kind=AccountKind.AGENCY_BUDGET, agency=agency)
     return account
 
 
 def agency_escrow_account(agency: Agency) -> Account:
     """The agency's task escrow (per agency, so no shared hot row), created on first use."""
-    account, _ = Account.objects.get_or_create(kind=AccountKind.AGENCY_ESCROW, agency=agency)
+    account, _created = Account.objects.get_or_create(kind=AccountKind.AGENCY_ESCROW, agency=agency)
     return account
 
 
@@ -72,7 +73,7 @@ def system_shard(counterparty_id: int) -> int:
 
 def system_account(kind: str, *, counterparty_id: int) -> Account:
     """One shard of a system account (funding source, shop holds, redeemed, forfeited)."""
-    account, _ = Account.objects.get_or_create(
+    account, _created = Account.objects.get_or_create(
         kind=kind,
         shard=system_shard(counterparty_id),
         defaults={"allow_negative": kind == AccountKind.FUNDING_SOURCE},
@@ -117,11 +118,11 @@ def _post(
 ) -> tuple[Transaction, bool]:
     """Post one balanced transaction; return (transaction, created). Must run inside atomic()."""
     if not idempotency_key or len(idempotency_key) > 200:
-        raise InvalidTransferError("An idempotency key of 1 to 200 characters is required.")
+        raise InvalidTransferError(_("An idempotency key of 1 to 200 characters is required."))
     if kind not in TransactionKind.values:
-        raise InvalidTransferError("Unknown transaction kind.", kind=kind)
-    if sum(amount for _, amount in legs) != 0 or len(legs) < 2:
-        raise InvalidTransferError("The postings must sum to zero.")
+        raise InvalidTransferError(_("Unknown transaction kind."), kind=kind)
+    if sum(amount for _account, amount in legs) != 0 or len(legs) < 2:
+        raise InvalidTransferError(_("The postings must sum to zero."))
     held_deltas = held_deltas or {}
     now = timezone.now()
     initiated_by_id = initiated_by.pk if initiated_by is not None else None
@@ -129,7 +130,7 @@ def _post(
         # 1 + 2 in one round trip: the key first (the CTE's INSERT runs before any row is locked; ON
         # CONFLICT covers the idempotency key and the one-reversal rule), then the balance rows locked
         # in primary-key order.
-        account_ids = sorted({account_id for account_id, _ in legs} | set(held_deltas))
+        account_ids = sorted({account_id for account_id, _amount in legs} | set(held_deltas))
         cursor.execute(
             "WITH t AS (INSERT INTO ledger_transaction"
             " (kind, memo, idempotency_key, ref_type, ref_id, initiated_by_id, reverses_id, created_at)"
@@ -150,7 +151,7 @@ def _post(
         )
         rows = cursor.fetchall()
         if len(rows) != len(account_ids):
-            raise InvalidTransferError("Unknown ledger account.")
+            raise InvalidTransferError(_("Unknown ledger account."))
         tx_id = rows[0][0]
         if tx_id is None:
             existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
@@ -159,7 +160,7 @@ def _post(
             if not _same_movement(existing, kind, legs):
                 raise IdempotencyConflictError(idempotency_key=idempotency_key)
             return existing, False
-        balances = {aid: [posted, held, negative_ok] for _, aid, posted, held, negative_ok in rows}
+        balances = {aid: [posted, held, negative_ok] for _tx, aid, posted, held, negative_ok in rows}
 
         # 3. apply, check, write.
         posting_rows: list = []
@@ -174,11 +175,11 @@ def _post(
                 delta = sum(amount for aid, amount in legs if aid == account_id)
                 raise error_class(account_id=account_id, available=posted - delta, requested=-delta)
             if held < 0:
-                raise HoldClosedError("The hold amount exceeds what is held.", account_id=account_id)
+                raise HoldClosedError(_("The hold amount exceeds what is held."), account_id=account_id)
         # 3b. postings and balance rows in one statement. Only placeholders are interpolated into
         # it; every value is a parameter.
         update_rows: list = []
-        for account_id, (posted, held, _) in balances.items():
+        for account_id, (posted, held, _negative_ok) in balances.items():
             update_rows.extend([account_id, posted, held])
         posting_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs))
         balance_values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint)"] * len(balances))
@@ -234,7 +235,7 @@ def transfer_post(
     if source.pk == destination.pk or source.currency != destination.currency:
         raise InvalidTransferError()
     ref_type, ref_id = _ref(ref)
-    tx, _ = _post(
+    tx, _created = _post(
         kind=kind,
         legs=[(source.pk, -amount), (destination.pk, amount)],
         idempotency_key=idempotency_key,
@@ -265,7 +266,7 @@ def agency_fund(
     rate = Decimal(str(settings.FZB_CNY_RATE))
     cny_value = Decimal(str(cny)) if cny is not None else (Decimal(amount) * rate)
     if cny_value < 0:
-        raise InvalidAmountError("The CNY amount must not be negative.", cny=str(cny_value))
+        raise InvalidAmountError(_("The CNY amount must not be negative."), cny=str(cny_value))
     budget = agency_budget_account(agency)
     source = system_account(AccountKind.FUNDING_SOURCE, counterparty_id=budget.pk)
     tx, created = _post(
@@ -402,7 +403,7 @@ def transaction_reverse(
             return done
         raise AlreadyReversedError(transaction_id=transaction_.pk)
     legs = [(account_id, -amount) for account_id, amount in transaction_.postings.values_list("account_id", "amount")]
-    tx, _ = _post(
+    tx, _created = _post(
         kind=TransactionKind.REVERSAL,
         legs=legs,
         idempotency_key=key,
