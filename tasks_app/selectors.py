@@ -48,7 +48,7 @@ def task_list_nearby(
         .filter(RawSQL(f"{haversine} <= %s", (lat, lat, lon, radius_km), output_field=BooleanField()))  # noqa: S611
         .annotate(distance_km=RawSQL(haversine, (lat, lat, lon), output_field=FloatField()))  # noqa: S611
         .select_related("agency")
-        .order_by(RawSQL(f"{TABLE}.location <-> point(%s, %s)", (x, y)), "id")  # noqa: S611
+        .order_by(RawSQL(f"{TABLE}.location <-> point(%s, %s)", (x, y)))  # noqa: S611 - ties: measure zero
     )
     if category:
         qs = qs.filter(category=category)
