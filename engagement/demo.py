@@ -46,4 +46,3 @@ def seed(ctx: dict[str, Any]) -> None:
 
     for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
         services.engagement_refresh(user=user)
-    print("demo data: engagement ok")  # noqa: T201 - the seed command's progress line

@@ -91,7 +91,13 @@ def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
         for c in cells
     ]
     outlines = [
-        {"name": grid.name, "points": " ".join(f"{x(lon)},{y(lat)}" for lon, lat in grid.boundary)} for grid in grids
+        {
+            "name": grid.name,
+            "points": " ".join(f"{x(lon)},{y(lat)}" for lon, lat in grid.boundary),
+            "x": x(grid.min_lon) + 4,
+            "y": y(grid.max_lat) + 14,
+        }
+        for grid in grids
     ]
     return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines}
 
