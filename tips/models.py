@@ -120,6 +120,8 @@ class Tip(TimeStampedModel):
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tips")
     anonymous = models.BooleanField(_("anonymous towards staff"), default=False)
     kind = models.CharField(_("kind"), max_length=10, choices=TipKind.choices, default=TipKind.NORMAL)
+    # Queue order: 0 for SOS, 1 for the rest — a column, so "SOS first, oldest first" is an index scan.
+    priority = models.PositiveSmallIntegerField(default=1, editable=False)
     source = models.CharField(_("source"), max_length=10, choices=TipSource.choices, default=TipSource.APP)
     category = models.ForeignKey(TipCategory, on_delete=models.PROTECT, related_name="tips")
     description = models.TextField(_("description"), max_length=4000)
@@ -160,6 +162,11 @@ class Tip(TimeStampedModel):
             models.Index(fields=["grid", "status", "created_at"], name="tip_queue_idx"),
             models.Index(fields=["category", "created_at"], name="tip_dup_idx"),
             models.Index(fields=["reporter", "created_at"], name="tip_reporter_idx"),
+            models.Index(
+                fields=["priority", "created_at", "id"],
+                name="tip_queue_order_idx",
+                condition=models.Q(status__in=["submitted", "accepted", "assigned", "verified"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -175,6 +182,12 @@ class Tip(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.priority = 0 if self.kind == TipKind.SOS else 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "priority"}
+        super().save(*args, **kwargs)
 
     @property
     def is_sos(self) -> bool:

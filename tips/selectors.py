@@ -5,7 +5,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Grid, Role, User
@@ -19,7 +19,6 @@ from tips.models import (
     Notification,
     Tip,
     TipCategory,
-    TipKind,
     TipPhoto,
     TipStatus,
 )
@@ -78,8 +77,7 @@ def case_queue(
         tips = tips.filter(overdue_filter(now))
     elif overdue is False:
         tips = tips.exclude(overdue_filter(now))
-    sos_first = Case(When(kind=TipKind.SOS, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return tips.annotate(sos_rank=sos_first).order_by("sos_rank", "created_at", "id")
+    return tips.order_by("priority", "created_at", "id")  # SOS (priority 0) first, then oldest
 
 
 def case_get_for_staff(*, user: User, case_id: int) -> Tip:

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -523,7 +524,12 @@ def case_escalate_overdue(*, now=None) -> int:
     from tips.selectors import overdue_filter
 
     now = now or timezone.now()
-    ids = list(Tip.objects.filter(overdue_filter(now)).values_list("id", flat=True).order_by("id"))
+    # Only cases not yet escalated for the clock they missed: a second sweep is one cheap query.
+    pending = Q(status=TipStatus.SUBMITTED) & ~Q(escalation_stage=EscalationStage.ACCEPT) | Q(
+        status__in=[TipStatus.ACCEPTED, TipStatus.ASSIGNED]
+    ) & ~Q(escalation_stage=EscalationStage.VERIFY)
+    ids = list(Tip.objects.filter(overdue_filter(now) & pending).values_list("id", flat=True).order_by("id"))
+    staff_by_grid: dict[int, list[User]] = {}
     done = 0
     for tip_id in ids:
         with transaction.atomic():
@@ -548,7 +554,9 @@ def case_escalate_overdue(*, now=None) -> int:
                 note=f"{stage} deadline {due.isoformat()} missed; escalated to {target.name}",
                 data={"stage": stage, "grid_id": target.id, "due_at": due.isoformat()},
             )
-            for user in grid_staff_users(target, with_ancestors=False):
+            if target.id not in staff_by_grid:
+                staff_by_grid[target.id] = grid_staff_users(target, with_ancestors=False)
+            for user in staff_by_grid[target.id]:
                 Notification.objects.create(
                     user=user,
                     kind=NotificationKind.CASE_ESCALATED,
