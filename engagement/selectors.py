@@ -97,6 +97,14 @@ def activity_moments(*, user: User) -> list[datetime]:
     return moments
 
 
+def users_active_since(*, since: datetime) -> list[User]:
+    """Citizens who earned, were paid for a task or had a tip verified since the moment."""
+    ids = set(earning_postings().filter(transaction__created_at__gte=since).values_list("account__user_id", flat=True))
+    ids |= set(Claim.objects.filter(status=ClaimStatus.PAID, decided_at__gte=since).values_list("user_id", flat=True))
+    ids |= set(Tip.objects.filter(verified_at__gte=since).values_list("reporter_id", flat=True))
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
 def user_streak(*, user: User, now: datetime | None = None) -> rules.Streak:
     """The citizen's current run of consecutive active weeks (Asia/Shanghai ISO weeks)."""
     return rules.streak_from(activity_moments(user=user), now or timezone.now())

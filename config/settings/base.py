@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "rewards.tasks.expire_redemptions_task",
         "schedule": crontab(minute="*/5"),
     },
+    "engagement-refresh-recent": {
+        "task": "engagement.tasks.engagement_refresh_recent_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
