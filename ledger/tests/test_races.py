@@ -160,3 +160,16 @@ def test_racing_capture_and_release_close_a_hold_once():
     assert errors == []
     assert results.count("ok") == 1
     assert reconciliation_report()["ok"]
+
+
+def test_first_use_of_a_wallet_and_a_system_shard_from_many_threads_makes_one_row():
+    user = UserFactory()
+
+    def first_use(i: int) -> tuple[int, int]:
+        wallet = services.citizen_account(user)
+        shard = services.system_account("redeemed", counterparty_id=wallet.pk)
+        return wallet.pk, shard.pk
+
+    results, errors = run_in_threads(10, first_use)
+    assert errors == []
+    assert len(set(results)) == 1

@@ -191,3 +191,21 @@ def test_reconciliation_is_ok_after_ordinary_movements(rich_citizen, funded_agen
     assert report["total_redeemed"] == 100
     assert report["in_circulation"] == 10_000 - 100 - 10
     assert report["open_holds"] == 50
+
+
+def test_the_cause_is_recorded_on_the_transaction(rich_citizen, funded_agency):
+    tx = services.transfer_post(
+        kind="tip_reward",
+        source=services.agency_budget_account(funded_agency),
+        destination=services.citizen_account(rich_citizen),
+        amount=3,
+        idempotency_key=key(),
+        ref=funded_agency,
+        initiated_by=rich_citizen,
+        memo="x" * 600,
+    )
+    stored = Transaction.objects.get(pk=tx.pk)
+    assert (stored.ref_type, stored.ref_id) == ("accounts.agency", funded_agency.pk)
+    assert stored.initiated_by == rich_citizen
+    assert len(stored.memo) == 500
+    assert [p.balance_after for p in stored.postings.order_by("amount")] == [10_000 - 1_000 - 3, 1_003]
