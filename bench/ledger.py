@@ -88,7 +88,7 @@ def setup(args: argparse.Namespace) -> list[int]:
     from django.db import transaction
 
     call_command("migrate", verbosity=0)
-    from accounts.models import User
+    from accounts.models import Agency, User
     from ledger import services
     from ledger.models import Account, AccountKind, TransactionKind
 
@@ -101,14 +101,16 @@ def setup(args: argparse.Namespace) -> list[int]:
     )
     accounts = Account.objects.bulk_create([Account(kind=AccountKind.CITIZEN, user=user) for user in users])
     ids = [account.pk for account in accounts]
-    source = services.system_account(AccountKind.FUNDING_SOURCE, counterparty_id=0)
     start = 1_000_000
-    with transaction.atomic():
+    agency = Agency.objects.create(name="Bench agency")
+    services.agency_fund(agency=agency, amount=start * len(ids), idempotency_key="bench:fund")
+    budget = services.agency_budget_account(agency)
+    with transaction.atomic():  # one multi-leg transaction pays every wallet
         services._post(
-            kind=TransactionKind.FUNDING,
-            legs=[(source.pk, -start * len(ids)), *[(aid, start) for aid in ids]],
-            idempotency_key="bench:fund",
-            memo="bench funding",
+            kind=TransactionKind.TIP_REWARD,
+            legs=[(budget.pk, -start * len(ids)), *[(aid, start) for aid in ids]],
+            idempotency_key="bench:wallets",
+            memo="bench wallets",
         )
     return ids
 

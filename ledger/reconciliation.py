@@ -151,6 +151,29 @@ def reconciliation_report(*, seal: bool = True) -> dict[str, Any]:
                 }
             )
         (funded_cny,) = _rows(cursor, "SELECT coalesce(sum(cny), 0) FROM ledger_funding")[0]
+        # Every issued point traces back to a recorded funding: the funding source moves only in
+        # funding transactions (or their reversals), and each funding has its CNY record for the
+        # points it credited.
+        for tx_id, kind in _rows(
+            cursor,
+            "SELECT DISTINCT t.id, t.kind FROM ledger_account a JOIN ledger_posting p ON p.account_id = a.id"
+            " JOIN ledger_transaction t ON t.id = p.transaction_id"
+            " WHERE a.kind = 'funding_source' AND t.kind NOT IN ('funding', 'reversal') ORDER BY 1 LIMIT %s",
+            [MAX_LISTED],
+        ):
+            mismatches.append({"check": "funding_source_use", "transaction_id": tx_id, "kind": kind})
+        for tx_id, points, credited in _rows(
+            cursor,
+            "SELECT t.id, f.points, c.credited FROM ledger_transaction t"
+            " LEFT JOIN ledger_funding f ON f.transaction_id = t.id"
+            " LEFT JOIN (SELECT transaction_id, sum(amount) AS credited FROM ledger_posting WHERE amount > 0"
+            "  GROUP BY transaction_id) c ON c.transaction_id = t.id"
+            " WHERE t.kind = 'funding' AND (f.id IS NULL OR f.points <> c.credited) ORDER BY 1 LIMIT %s",
+            [MAX_LISTED],
+        ):
+            mismatches.append(
+                {"check": "funding_record", "transaction_id": tx_id, "recorded": points, "credited": credited}
+            )
 
         chain = chain_verify(cursor)
         if not chain["ok"]:

@@ -154,3 +154,21 @@ def test_sealing_is_incremental_and_gapless(rich_citizen, funded_agency):
     assert services.ledger_seal() == 1
     assert list(ChainSeal.objects.values_list("seq", flat=True)) == list(range(1, Transaction.objects.count() + 1))
     assert Account.objects.count() >= 3
+
+
+@pytest.mark.django_db
+def test_points_issued_outside_a_recorded_funding_are_reported(funded_agency):
+    # given a funding source shard paying a citizen directly (not a funding), and a funding without
+    # its CNY record (made by the internal poster, bypassing agency_fund)
+    from accounts.tests.factories import UserFactory
+    from ledger.models import AccountKind
+
+    budget = services.agency_budget_account(funded_agency)
+    source = services.system_account(AccountKind.FUNDING_SOURCE, counterparty_id=budget.pk)
+    wallet = services.citizen_account(UserFactory())
+    services.transfer_post(kind="tip_reward", source=source, destination=wallet, amount=5, idempotency_key="leak")
+    with transaction.atomic():
+        services._post(kind="funding", legs=[(source.pk, -7), (budget.pk, 7)], idempotency_key="unrecorded")
+    # then reconciliation names both
+    checks = {m["check"] for m in reconciliation_report()["mismatches"]}
+    assert checks == {"funding_source_use", "funding_record"}
