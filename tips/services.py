@@ -531,21 +531,35 @@ def case_escalate_overdue(*, now=None) -> int:
     ids = list(Tip.objects.filter(overdue_filter(now) & pending).values_list("id", flat=True).order_by("id"))
     staff_by_grid: dict[int, list[User]] = {}
     done = 0
-    for tip_id in ids:
-        with transaction.atomic():
-            tip = Tip.objects.select_for_update().select_related("grid").filter(pk=tip_id).first()
-            if tip is None:
-                continue
-            stage = overdue_stage(tip, now)
-            if stage is None or tip.escalation_stage == stage:
-                continue
-            target = tip.grid.parent or tip.grid
-            tip.escalation_stage = stage
-            tip.escalated_to = target
-            tip.escalated_at = now
-            tip.save(update_fields=["escalation_stage", "escalated_to", "escalated_at", "updated_at"])
-            due = tip.accept_due_at if stage == EscalationStage.ACCEPT else tip.verify_due_at
-            CaseEvent.objects.create(
+    for first in range(0, len(ids), ESCALATION_CHUNK):
+        done += _escalate_chunk(ids[first : first + ESCALATION_CHUNK], now, staff_by_grid)
+    return done
+
+
+ESCALATION_CHUNK = 200
+
+
+@transaction.atomic
+def _escalate_chunk(ids: list[int], now, staff_by_grid: dict[int, list[User]]) -> int:
+    # Lock the chunk's tips (not their grids); a tip a staff member is moving right now is skipped
+    # and caught by the next sweep a minute later.
+    tips = list(
+        Tip.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("grid__parent")
+        .filter(pk__in=ids)
+        .order_by("id")
+    )
+    changed, events, notes = [], [], []
+    for tip in tips:
+        stage = overdue_stage(tip, now)
+        if stage is None or tip.escalation_stage == stage:
+            continue  # moved or escalated meanwhile
+        target = tip.grid.parent or tip.grid
+        tip.escalation_stage, tip.escalated_to, tip.escalated_at, tip.updated_at = stage, target, now, now
+        changed.append(tip)
+        due = tip.accept_due_at if stage == EscalationStage.ACCEPT else tip.verify_due_at
+        events.append(
+            CaseEvent(
                 tip=tip,
                 action=CaseAction.ESCALATE,
                 actor=None,
@@ -554,18 +568,23 @@ def case_escalate_overdue(*, now=None) -> int:
                 note=f"{stage} deadline {due.isoformat()} missed; escalated to {target.name}",
                 data={"stage": stage, "grid_id": target.id, "due_at": due.isoformat()},
             )
-            if target.id not in staff_by_grid:
-                staff_by_grid[target.id] = grid_staff_users(target, with_ancestors=False)
-            for user in staff_by_grid[target.id]:
-                Notification.objects.create(
-                    user=user,
-                    kind=NotificationKind.CASE_ESCALATED,
-                    tip=tip,
-                    status=tip.status,
-                    data={"stage": stage, "grid_id": target.id},
-                )
-            done += 1
-    return done
+        )
+        if target.id not in staff_by_grid:
+            staff_by_grid[target.id] = grid_staff_users(target, with_ancestors=False)
+        notes += [
+            Notification(
+                user=user,
+                kind=NotificationKind.CASE_ESCALATED,
+                tip=tip,
+                status=tip.status,
+                data={"stage": stage, "grid_id": target.id},
+            )
+            for user in staff_by_grid[target.id]
+        ]
+    Tip.objects.bulk_update(changed, ["escalation_stage", "escalated_to", "escalated_at", "updated_at"])
+    CaseEvent.objects.bulk_create(events)
+    Notification.objects.bulk_create(notes)
+    return len(changed)
 
 
 def overdue_stage(tip: Tip, now) -> str | None:
