@@ -8,4 +8,4 @@ class NicknameTakenError(ConflictError):
 
 class NicknameInvalidError(InvalidError):
     code = "nickname_invalid"
-    default_message = "A nickname has 2 to 20 characters, no @ and no line breaks."
+    default_message = "A nickname has 2 to 20 characters, no @ and no control characters."

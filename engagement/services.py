@@ -1,6 +1,7 @@
 """Writes of engagement: the citizen's choices, badge awards, inbox messages (and their emails)."""
 
 import logging
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +43,9 @@ def profile_update(
     fields = ["updated_at"]
     if nickname is not UNSET:
         nickname = (nickname or "").strip()
-        if nickname and (not 2 <= len(nickname) <= 20 or "@" in nickname or "\n" in nickname):
+        if nickname and (
+            not 2 <= len(nickname) <= 20 or "@" in nickname or any(unicodedata.category(c)[0] == "C" for c in nickname)
+        ):
             raise NicknameInvalidError(field="nickname")
         taken = EngagementProfile.objects.filter(nickname__iexact=nickname).exclude(pk=profile.pk).exists()
         if nickname and taken:

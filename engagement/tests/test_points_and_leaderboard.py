@@ -187,3 +187,12 @@ def test_streak_days_in_me_counts_from_the_runs_first_monday(world, make_user, a
     assert body["streak_days"] == (today.date() - monday_last_week).days + 1
     assert body["level"] == 1
     assert body["badges"] == []
+
+
+@pytest.mark.parametrize("nickname", ["a", "x" * 21, "me@example.com", "nul\x00byte", "line\nbreak", "zero\u200bwidth"])
+def test_bad_nicknames_are_422_never_500(api_as, make_user, nickname: str) -> None:
+    citizen = make_user()
+    response = api_as(citizen).patch("/engagement/profile", {"nickname": nickname})
+    assert response.status_code == 422
+    assert response.json()["code"] in ("nickname_invalid", "invalid")
+    assert selectors.profile_get(user=citizen).nickname == ""
