@@ -7,7 +7,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Role, User
-from core.pagination import paginate
+from core.errors import InvalidError
+from core.pagination import MAX_LIMIT
 from tasks_app.errors import ClaimNotFoundError, NotAgencyStaffError, OfferNotFoundError, TaskNotFoundError
 from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, projected
 from tasks_app.models import CheckIn, Claim, DispatchOffer, Notification, Task, TaskStatus
@@ -161,7 +162,14 @@ def task_page_nearby(*, limit: int, offset: int, **filters: object) -> dict:
     """One page of task_list_nearby as plain dicts in TaskOut's shape (no model instances: this is
     the hottest read of the product), with the total count."""
     qs = task_list_nearby(**filters)  # type: ignore[arg-type]
-    page = paginate(qs.values(*NEARBY_FIELDS), limit=limit, offset=offset)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidError(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
+    if offset < 0:
+        raise InvalidError("offset must not be negative.", field="offset")
+    # Count without the agency join (values() below adds it): an index-only scan of the covering index.
+    count = qs.count()
+    rows = list(qs.values(*NEARBY_FIELDS)[offset : offset + limit]) if count > offset else []
+    page = {"count": count, "items": rows}
     page["items"] = [
         {
             "id": row["id"],

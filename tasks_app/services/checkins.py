@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.geo import haversine_m
@@ -86,9 +87,9 @@ def checkin_record(
     """
     now = now or timezone.now()
     if recorded_at.tzinfo is None:
-        raise TaskInvalidError("recorded_at needs a UTC offset.", field="recorded_at")
+        raise TaskInvalidError(_("recorded_at needs a UTC offset."), field="recorded_at")
     if kind not in CheckInKind.values:
-        raise TaskInvalidError("kind must be in, out or ping.", field="kind")
+        raise TaskInvalidError(_("kind must be in, out or ping."), field="kind")
     rejection: DomainError | None = None
     with transaction.atomic():
         task, claim = _lock_task_and_claim(claim)
