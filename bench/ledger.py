@@ -241,6 +241,7 @@ def main() -> None:
     args = parse_args()
     worker_counts = [int(n) for n in args.workers.split(",")]
     print(f"server {args.server}, {os.cpu_count()} CPUs, {args.seconds}s per run, {args.accounts} wallets")
+    print("load average before: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     ids = setup(args)
     binary = pgbench_binary()
     if not args.skip_pgbench:
@@ -293,6 +294,7 @@ def main() -> None:
         )
         if not report["ok"]:
             print(report["mismatches"][:5])
+    print("load average after: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     connection.close()
     psql(args.server, f"DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)")
 

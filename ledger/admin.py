@@ -32,6 +32,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AccountAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "user", "agency", "shard", "posted", "held", "updated_at"]
     list_filter = ["kind"]
+    list_select_related = ["user", "agency"]
     search_fields = ["user__email", "agency__name"]
 
 
@@ -57,6 +58,7 @@ class TransactionAdmin(ReadOnlyAdmin):
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdmin):
     list_display = ["id", "account", "amount", "status", "idempotency_key", "created_at"]
+    list_select_related = ["account"]
     list_filter = ["status"]
 
 
@@ -98,6 +100,7 @@ class FundingAdmin(admin.ModelAdmin):
 
     form = FundingForm
     list_display = ["id", "agency", "points", "cny", "rate", "transaction", "created_at"]
+    list_select_related = ["agency", "transaction"]
     search_fields = ["agency__name"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
