@@ -83,7 +83,7 @@ def test_citizen_buys_a_physical_reward_and_the_clerk_hands_it_over(new_page, ma
     assert counter.get_by_test_id("count-fulfilled").inner_text() == "1"
     screenshot(counter, "rewards-clerk-fulfilled-phone")
 
-    # and the citizen's order shows picked up, and the wallet shows the spend
+    # and the citizen's order shows picked up, and the wallet (API and /wallet/ page) shows the spend
     page.reload()
     card = page.get_by_test_id(f"order-{order.pk}")
     assert card.get_attribute("data-status") == "fulfilled"
@@ -93,3 +93,11 @@ def test_citizen_buys_a_physical_reward_and_the_clerk_hands_it_over(new_page, ma
     entries = page.request.get("/api/v1/wallet/entries").json()["items"]
     assert [entry["kind"] for entry in entries[:2]] == ["redemption_hold", "task_payout"]
     screenshot(page, "rewards-order-fulfilled-phone")
+    # the wallet page too: 920 left, nothing held, the order's line in the history
+    page.goto("/wallet/")
+    assert page.get_by_test_id("wallet-balance").inner_text().split()[0] == "920"
+    assert page.get_by_test_id("wallet-held").inner_text() == "0"
+    history = page.get_by_test_id("wallet-entries").inner_text()
+    assert "沐浴露 500ml × 1" in history
+    assert "-80" in history
+    screenshot(page, "rewards-wallet-after-pickup-phone")
