@@ -42,6 +42,7 @@ from ledger.models import (
     TransactionKind,
 )
 
+MAX_AMOUNT = 10**15  # far above any real movement, far below BIGINT's limit
 HOLD_KINDS = {TransactionKind.REDEMPTION_HOLD, TransactionKind.CAPTURE, TransactionKind.RELEASE}
 
 
@@ -91,7 +92,7 @@ def _ref(ref: models.Model | None) -> tuple[str, int | None]:
 
 
 def _check_amount(amount: object) -> int:
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         raise InvalidAmountError(amount=str(amount))
     return amount
 
