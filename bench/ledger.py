@@ -267,7 +267,10 @@ def main() -> None:
     best = max(rows, key=lambda row: row[1])
     best_tps = max(row[4] for row in rows) if rows else 0
     if best_tps:
-        print(f"best: {best[1]:,.0f} transfers/s at {best[0]} workers = {best[1] / best_tps:.2f} of pgbench's best TPS")
+        print(
+            f"best: {best[1]:,.0f} transfers/s at {best[0]} workers = {best[1] / best[4]:.2f} of pgbench at the same"
+            f" concurrency, {best[1] / best_tps:.2f} of pgbench's best ({best_tps:,.0f} TPS)"
+        )
 
     from ledger.reconciliation import reconciliation_report
     from ledger.services import ledger_seal
