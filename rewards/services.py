@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +60,21 @@ def _tally_lock(*, user: User, reward: Reward) -> RedemptionTally:
     # moment waits on the unique index, then both queue on the same row.
     RedemptionTally.objects.bulk_create([RedemptionTally(user=user, reward=reward)], ignore_conflicts=True)
     return RedemptionTally.objects.select_for_update().get(user=user, reward=reward)
+
+
+def _insert_with_fresh_code(redemption: Redemption, attempts: int = 5) -> None:
+    # Random codes collide rarely (one in ~10^7 per order at 100,000 orders); then draw again.
+    for attempt in range(attempts):
+        redemption.code = pickup_code_new()
+        try:
+            with transaction.atomic():
+                redemption.save(force_insert=True)
+        except IntegrityError:
+            if attempt == attempts - 1 or Redemption.objects.filter(code=redemption.code).first() is None:
+                raise
+            redemption.pk = None
+        else:
+            return
 
 
 def _hold_key(redemption: Redemption) -> str:
@@ -127,17 +142,17 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
 
     now = timezone.now()
     points = reward.price_points * quantity
-    redemption = Redemption.objects.create(
+    redemption = Redemption(
         user=user,
         reward=reward,
         quantity=quantity,
         points=points,
         status=RedemptionStatus.DELIVERED if reward.is_virtual else RedemptionStatus.RESERVED,
-        code=pickup_code_new(),
         pickup_point=pickup_point,
         request_key=key or None,
         expires_at=None if reward.is_virtual else now + timedelta(hours=settings.FUBI_PICKUP_HOURS),
     )
+    _insert_with_fresh_code(redemption)
     hold = ledger_services.hold_place(
         account=ledger_services.citizen_account(user),
         amount=points,

@@ -225,3 +225,15 @@ def test_only_citizens_redeem(api_as, make_user, make_reward, pickup_point):
     assert refused.status_code == 403
     assert refused.json()["code"] == "forbidden"
     assert api_as(None).get("/redemptions").status_code == 401
+
+
+def test_a_pickup_code_collision_draws_a_new_code(citizen, make_reward, pickup_point, monkeypatch):
+    from rewards import services
+
+    reward = make_reward(stock=10)
+    first = services.reward_redeem(reward_id=reward.pk, user=citizen, pickup_point_id=pickup_point.pk)
+    codes = iter([first.code, "NEWCODE2"])
+    monkeypatch.setattr(services, "pickup_code_new", lambda: next(codes))
+    second = services.reward_redeem(reward_id=reward.pk, user=citizen, pickup_point_id=pickup_point.pk)
+    assert second.code == "NEWCODE2"
+    assert Redemption.objects.count() == 2
