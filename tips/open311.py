@@ -302,6 +302,10 @@ def _request_post(request: HttpRequest, fmt: str) -> HttpResponse:
 def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
+            if any("\x00" in value for values in request.GET.lists() for value in values[1]) or any(
+                "\x00" in value for values in request.POST.lists() for value in values[1]
+            ):
+                raise Open311Error(400, "A parameter contains a NUL character.")
             return view(request, fmt, **kwargs)
         except Open311Error as error:
             return _error(fmt, error.status, error.description)

@@ -62,6 +62,7 @@ def case_queue(
     lists every state.
     """
     now = timezone.now()
+    status, category, grid = (_no_nul(value) for value in (status, category, grid))
     tips = Tip.objects.filter(grid_id__in=staff_grid_ids(user=user)).select_related(
         "category", "grid", "assignee", "escalated_to", "reporter", "duplicate_of"
     )
@@ -72,12 +73,17 @@ def case_queue(
     if category:
         tips = tips.filter(category__code=category)
     if grid:
-        tips = tips.filter(grid_id=int(grid)) if grid.isdigit() else tips.filter(grid__code=grid)
+        is_id = grid.isdigit() and len(grid) < 18  # a longer number is no id: no bigint overflow
+        tips = tips.filter(grid_id=int(grid)) if is_id else tips.filter(grid__code=grid)
     if overdue is True:
         tips = tips.filter(overdue_filter(now))
     elif overdue is False:
         tips = tips.exclude(overdue_filter(now))
     return tips.order_by("priority", "created_at", "id")  # SOS (priority 0) first, then oldest
+
+
+def _no_nul(value: str | None) -> str | None:
+    return value.replace("\x00", "") if value else value
 
 
 def case_get_for_staff(*, user: User, case_id: int) -> Tip:

@@ -110,6 +110,12 @@ def sos_accept_minutes() -> int:
 # --- submission -----------------------------------------------------------------------------------
 
 
+def _refuse_nul(field: str, value: str | None) -> None:
+    # PostgreSQL text cannot hold NUL: refuse it as bad input instead of failing in the driver.
+    if value and "\x00" in value:
+        raise InvalidError(f"{field} contains a NUL character.", field=field)
+
+
 def _new_reference(now) -> str:
     return f"T{now:%y%m%d}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
 
@@ -137,6 +143,8 @@ def tip_submit(
     """
     if source == TipSource.APP and not reporter.has_role(Role.CITIZEN):
         raise NotCitizenError()
+    for name, value in (("category", category_code), ("description", description), ("place_code", place_code)):
+        _refuse_nul(name, value)
     category = TipCategory.objects.filter(code=category_code, is_active=True).first()
     if category is None:
         raise UnknownCategoryError(f"No such tip category: {category_code!r}.", category=category_code)
@@ -323,6 +331,8 @@ def case_transition(
     if action not in TRANSITIONS:
         raise InvalidError(f"Unknown action {action!r}.", field="action", allowed=list(TRANSITIONS))
     note = (note or "").strip()
+    _refuse_nul("note", note)
+    _refuse_nul("action", action)
     if len(note) > MAX_NOTE:
         raise InvalidError(f"The note is longer than {MAX_NOTE} characters.", field="note")
     if reward_points is not None and not 0 <= reward_points <= MAX_REWARD_POINTS:

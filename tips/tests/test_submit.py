@@ -232,3 +232,24 @@ def test_categories_are_listed_to_anyone(api_as, db) -> None:
     body = api_as(None).get("/tips/categories").json()
     codes = [item["code"] for item in body]
     assert {"drugs", "fighting", "mental_health", "suspicious_person", "urban_management", "fire_hazard"} <= set(codes)
+
+
+def test_hostile_values_get_4xx_never_500(world, submit, api_as) -> None:
+    assert submit(world["citizen"], description="bad\x00byte").status_code == 422
+    assert submit(world["citizen"], category="x\x00").status_code == 422
+    assert submit(world["citizen"], lat="nan").status_code == 422
+    assert submit(world["citizen"], lat="inf").status_code == 422
+    assert submit(world["citizen"], lat_lon=(26.07, 119.25), anonymous="maybe").status_code == 422
+    staff = api_as(world["district_staff"])
+    assert staff.get("/cases", {"grid": "9" * 40}).json()["count"] == 0
+    assert staff.get("/cases", {"category": "a\x00b", "status": "x\x00"}).status_code == 200
+    assert staff.get("/cases", {"limit": 0}).status_code == 422
+    assert staff.get("/cases/99999999999999999999").status_code in (404, 422)
+    tip_id = submit(world["citizen"]).json()["id"]
+    response = staff.post(f"/cases/{tip_id}/transition", {"action": "accept", "note": "n\x00"})
+    assert response.status_code == 422
+    response = staff.post(f"/cases/{tip_id}/transition", {"action": "assign", "assignee": 10**30})
+    assert response.status_code in (409, 422)
+    client = Client()
+    assert client.get("/open311/v2/requests.json", {"service_code": "a\x00"}).status_code == 400
+    assert client.get("/open311/v2/requests.json", {"service_request_id": "x" * 5000}).status_code == 200
