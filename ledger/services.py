@@ -1,13 +1,15 @@
 """Every write of the ledger. The only way points move in Fubi.
 
-How one movement works (`_post`):
-1. Take the idempotency key first: INSERT the transaction row with ON CONFLICT DO NOTHING. A replay
-   (or a racer holding the same key, whom we wait for) finds the first row and moves nothing.
-2. Lock every touched balance row with one SELECT ... FOR NO KEY UPDATE ORDER BY id, so two opposite
-   transfers always lock in the same order and cannot deadlock.
-3. Check the available balances, insert the postings (with balance_after) in one statement and
-   update the balance rows in one statement. A CHECK constraint on the balance row and a deferred
-   zero-sum trigger on postings hold the same rules in PostgreSQL.
+How one movement works (`_post`), in two statements and a commit:
+1. One statement takes the idempotency key first (INSERT of the transaction row, ON CONFLICT DO
+   NOTHING; a replay, or a racer holding the same key whom we wait for, finds the first row and moves
+   nothing) and then locks every touched balance row FOR NO KEY UPDATE in primary-key order, so two
+   opposite transfers always lock in the same order and cannot deadlock.
+2. Python checks the available balances; one statement inserts the postings (with balance_after)
+   and updates the balance rows.
+3. At commit, deferred constraint triggers check that the transaction sums to zero per currency and
+   has at least two postings; a CHECK constraint on the balance row refuses a negative available
+   balance. PostgreSQL holds the rules even against code that bypasses this module.
 """
 
 import hashlib
@@ -125,6 +127,7 @@ def _post(
     if sum(amount for _account, amount in legs) != 0 or len(legs) < 2:
         raise InvalidTransferError(_("The postings must sum to zero."))
     held_deltas = held_deltas or {}
+    memo = str(memo)[:500]
     now = timezone.now()
     initiated_by_id = initiated_by.pk if initiated_by is not None else None
     with connection.cursor() as cursor:
@@ -140,7 +143,7 @@ def _post(
             " WHERE a.id = ANY(%s) ORDER BY a.id FOR NO KEY UPDATE OF a",
             [
                 kind,
-                memo[:500],
+                memo,
                 idempotency_key,
                 ref_type,
                 ref_id,
@@ -197,7 +200,7 @@ def _post(
     tx = Transaction(
         id=tx_id,
         kind=kind,
-        memo=memo[:500],
+        memo=memo,
         idempotency_key=idempotency_key,
         ref_type=ref_type,
         ref_id=ref_id,
@@ -332,7 +335,7 @@ def hold_place(
         holding_account=holding,
         amount=amount,
         idempotency_key=idempotency_key,
-        memo=memo[:500],
+        memo=str(memo)[:500],
         ref_type=ref_type,
         ref_id=ref_id,
         place_transaction=tx,
