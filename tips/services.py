@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Agency, AgencyKind, Grid, GridMembership, Role, User
 from accounts.selectors import grid_innermost_containing
 from core.errors import InvalidError
+from core.events import publish
 from tips import photos as photo_checks
 from tips.errors import (
     InvalidTransitionError,
@@ -504,12 +505,19 @@ def _reward_pay(*, tip: Tip, points: int, actor: User | None, grid: Grid) -> Non
         Notification.objects.create(
             user=tip.reporter, kind=NotificationKind.TIP_REWARD, tip=tip, status=tip.status, data={"points": points}
         )
+        transaction.on_commit(lambda: publish("tip.verified", user=tip.reporter, obj=tip, points=points))
     tip.save(update_fields=fields)
 
 
 def _notify_status(tip: Tip) -> None:
-    """The reporter hears of every change; so do the reporters of tips merged into this one."""
+    """The reporter hears of every change; so do the reporters of tips merged into this one.
+
+    The domain event (core.events, for engagement) goes out after commit.
+    """
     Notification.objects.create(user_id=tip.reporter_id, kind=NotificationKind.TIP_STATUS, tip=tip, status=tip.status)
+    event = "tip.submitted" if tip.status == TipStatus.SUBMITTED else "tip.status_changed"
+    status = tip.status
+    transaction.on_commit(lambda: publish(event, user=tip.reporter, obj=tip, status=status))
     if tip.status == TipStatus.DUPLICATE:
         return
     for duplicate in Tip.objects.filter(duplicate_of=tip).only("id", "reporter_id"):

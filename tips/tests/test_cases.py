@@ -373,3 +373,31 @@ def test_anonymous_reporters_are_never_shown_to_staff(world, api_as) -> None:
     # and the anonymous reporter still gets the reward
     act(api, tip.id, "verify", reward_points=40)
     assert balance(reporter) == 40
+
+
+def test_domain_events_go_out_after_commit(world, django_capture_on_commit_callbacks) -> None:
+    from core.events import domain_event
+
+    seen: list[tuple[str, int, dict]] = []
+
+    def listen(sender, *, name, user=None, obj=None, data=None, **_):
+        seen.append((name, user.id, dict(data or {})))
+
+    domain_event.connect(listen)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            tip = new_tip(world, category="drugs")
+        for action in ("accept", "assign", "verify"):
+            with django_capture_on_commit_callbacks(execute=True):
+                services.case_transition(tip=tip, actor=world["district_staff"], action=action)
+    finally:
+        domain_event.disconnect(listen)
+    names = [(name, data.get("status"), data.get("points")) for name, _user, data in seen]
+    assert names == [
+        ("tip.submitted", "submitted", None),
+        ("tip.status_changed", "accepted", None),
+        ("tip.status_changed", "assigned", None),
+        ("tip.status_changed", "verified", None),
+        ("tip.verified", None, 500),
+    ]
+    assert {user for _name, user, _data in seen} == {world["citizen"].id}
