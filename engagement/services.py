@@ -92,7 +92,9 @@ def notification_send(
         return None
     profile = EngagementProfile.objects.filter(user=user).first()
     if profile is not None and profile.email_opt_in and user.email:
-        transaction.on_commit(lambda: notification_email(notification_id=notification.pk))
+        from engagement.tasks import notification_email_task  # tasks import this module
+
+        notification_email_task.delay_on_commit(notification.pk)
     return notification
 
 

@@ -88,3 +88,35 @@ def test_safety_index_page_draws_only_cells_with_k_reports(world, make_user, new
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     screenshot(phone, "engagement-safety-index-phone")
+
+
+def test_citizen_sees_level_badge_streak_and_reads_the_inbox(world, make_user, new_page) -> None:
+    # given a citizen paid for a night patrol, told through the event the tasks app publishes
+    from core.events import publish
+
+    citizen = make_user(display_name="小林", preferred_language="en")
+    claim = paid_task(world, citizen, category="night_patrol", points=150)
+    publish("claim.paid", user=citizen, obj=claim, points=150)
+    summary = selectors.engagement_summary(user=citizen)
+    assert summary["badges"] == ["first_patrol"]
+    # when they open their profile on a phone
+    page = new_page(locale="en-US")
+    browser_login(page, citizen.email, "correct-horse-battery-9")
+    page.goto("/me/")
+    # then level, streak and badge are the data's
+    assert page.get_by_test_id("me-level").inner_text().startswith(f"Lv {summary['level']}")
+    assert str(summary["streak_days"]) in page.get_by_test_id("me-streak").inner_text()
+    assert "🔦" in page.get_by_test_id("me-badges").inner_text()
+    screenshot(page, "engagement-me-phone")
+    # and the inbox holds the approval and the badge, unread, until marked read
+    page.goto("/inbox/")
+    items = page.get_by_test_id("notification")
+    assert items.count() == 3  # task approved, badge earned, level 2 reached
+    assert "Task approved: +150 FZB" in page.content()
+    screenshot(page, "engagement-inbox-phone")
+    page.get_by_test_id("mark-all-read").click()
+    page.wait_for_load_state("networkidle")
+    assert "0 unread" in page.get_by_test_id("unread-count").inner_text()
+    page.goto("/me/badges/")
+    assert "earned" in page.get_by_test_id("badge-first_patrol").get_attribute("class")
+    assert "locked" in page.get_by_test_id("badge-ten_tasks").get_attribute("class")
