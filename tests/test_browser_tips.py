@@ -91,3 +91,34 @@ def test_citizen_reports_staff_verify_citizen_sees_reward(new_page, make_user, p
     phone.get_by_test_id("tip-wallet-link").click()
     expect(phone.get_by_test_id("wallet-balance")).to_contain_text("300")
     screenshot(phone, "tips-wallet-phone")
+
+
+def test_staff_print_place_codes_and_a_scan_opens_the_prefilled_form(new_page, make_user, password) -> None:
+    from tips.services import categories_ensure
+
+    # given a grid, its staff and a citizen
+    categories_ensure()
+    district = GridFactory(code="q-district", level="district", boundary=box(26.0, 119.2, 26.2, 119.4))
+    staff = make_user(display_name="Grid Chen")
+    grid_membership_add(user=staff, grid=district)
+    citizen = make_user()
+    # when staff add a place and open the printable sheet
+    desk = new_page(locale="en-US", viewport=DESKTOP)
+    browser_login(desk, staff.email, password)
+    desk.goto("/staff/place-codes/")
+    desk.fill("input[name=code]", "school-gate")
+    desk.fill("input[name=name]", "School gate")
+    desk.fill("input[name=lat]", "26.1234")
+    desk.fill("input[name=lon]", "119.3456")
+    desk.locator("main form button[type=submit]").click()
+    sheet = desk.get_by_test_id("qr-sheet")
+    expect(sheet.locator("figure.qr-card img")).to_have_count(1)
+    expect(sheet).to_contain_text("School gate")
+    screenshot(desk, "tips-place-code-sheet")
+    # then the code's link opens the tip form with the place and its location filled in
+    phone = new_page(locale="en-US")
+    browser_login(phone, citizen.email, password)
+    phone.goto("/tips/new/?place=school-gate")
+    expect(phone.get_by_test_id("tip-place")).to_contain_text("School gate")
+    expect(phone.get_by_test_id("tip-lat")).to_have_value("26.123400")
+    expect(phone.get_by_test_id("tip-lon")).to_have_value("119.345600")
