@@ -12,6 +12,7 @@ from accounts.security import x_session_token_auth
 from core.pagination import paginate
 from engagement import safety_index, selectors, services
 from engagement.schemas import (
+    CommunityBoardRowOut,
     EngagementProfileIn,
     EngagementProfileOut,
     InboxOut,
@@ -52,6 +53,13 @@ def leaderboard_api(request: HttpRequest, query: Query[LeaderboardQuery]) -> lis
         viewer=viewer,
         limit=max(1, min(query.limit, selectors.LEADERBOARD_LIMIT)),
     )
+
+
+@router.get("/leaderboard/communities", response=list[CommunityBoardRowOut], auth=None)
+def community_board_api(request: HttpRequest, period: str = "month") -> list[dict[str, Any]]:
+    """Communities by points their citizens earned in the period; communities with fewer than k
+    contributing citizens are left out."""
+    return selectors.community_board(period=period)
 
 
 @router.get("/stats/safety-index", response=SafetyIndexOut, auth=None)

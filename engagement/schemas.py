@@ -12,6 +12,14 @@ class LeaderboardRowOut(Schema):
     level: int
 
 
+class CommunityBoardRowOut(Schema):
+    rank: int
+    grid_id: int
+    name: str
+    points: int
+    citizens: int
+
+
 class CellOut(Schema):
     lat: float
     lon: float

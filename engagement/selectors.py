@@ -230,6 +230,42 @@ def leaderboard(
     return board
 
 
+def community_board(
+    *, period: str = "month", now: datetime | None = None, k: int | None = None
+) -> list[dict[str, Any]]:
+    """[{rank, grid_id, name, points, citizens}]: communities by points their citizens earned in the period.
+
+    Every citizen with a home community counts (capped per day), opted in or not: only sums are
+    shown, and a community with fewer than k contributing citizens (FUBI_SAFETY_INDEX_K) is left
+    out, so no sum is one person's. Raises InvalidError for an unknown period.
+    """
+    if period not in rules.PERIODS:
+        raise InvalidError("period must be week, month or all.", field="period", allowed=list(rules.PERIODS))
+    k = k if k is not None else max(1, int(getattr(settings, "FUBI_SAFETY_INDEX_K", 5)))
+    homes = dict(EngagementProfile.objects.filter(home_grid__isnull=False).values_list("user_id", "home_grid_id"))
+    if not homes:
+        return []
+    totals: dict[int, int] = defaultdict(int)
+    members: dict[int, int] = defaultdict(int)
+    for user_id, days in earned_by_day(user_ids=homes, since=rules.period_start(period, now or timezone.now())).items():
+        points = capped_total(days)
+        if points > 0:
+            totals[homes[user_id]] += points
+            members[homes[user_id]] += 1
+    names = dict(Grid.objects.filter(pk__in=totals).values_list("id", "name"))
+    shown = sorted(
+        ((points, grid_id) for grid_id, points in totals.items() if members[grid_id] >= k),
+        key=lambda pg: (-pg[0], names[pg[1]]),
+    )
+    board: list[dict[str, Any]] = []
+    for position, (points, grid_id) in enumerate(shown, start=1):
+        rank = board[-1]["rank"] if board and board[-1]["points"] == points else position
+        board.append(
+            {"rank": rank, "grid_id": grid_id, "name": names[grid_id], "points": points, "citizens": members[grid_id]}
+        )
+    return board
+
+
 def _community(*, community_id: int | None, viewer: User | None) -> Grid:
     if community_id is None and viewer is not None:
         community_id = EngagementProfile.objects.filter(user=viewer).values_list("home_grid_id", flat=True).first()

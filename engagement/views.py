@@ -53,6 +53,7 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
             "periods": [("week", _("This week")), ("month", _("This month")), ("all", _("All time"))],
             "error": error,
             "profile": selectors.profile_get(user=viewer) if viewer else None,
+            "community_rows": selectors.community_board(period=period),
         },
     )
 

@@ -196,3 +196,17 @@ def test_bad_nicknames_are_422_never_500(api_as, make_user, nickname: str) -> No
     assert response.status_code == 422
     assert response.json()["code"] in ("nickname_invalid", "invalid")
     assert selectors.profile_get(user=citizen).nickname == ""
+
+
+@override_settings(FUBI_SAFETY_INDEX_K=2)
+def test_community_board_sums_citizens_but_hides_communities_of_fewer_than_k(world, make_user, api_as) -> None:
+    west = [make_user() for _ in range(2)]
+    east = make_user()
+    for user in west:
+        services.profile_update(user=user, home_grid_id=world["west"].pk)  # opted out: counted in the sum only
+        earn(world, user, 300)
+    services.profile_update(user=east, home_grid_id=world["east"].pk)
+    earn(world, east, 900)
+    body = api_as(None).get("/leaderboard/communities", {"period": "week"}).json()
+    assert body == [{"rank": 1, "grid_id": world["west"].pk, "name": "West community", "points": 600, "citizens": 2}]
+    assert api_as(None).get("/leaderboard/communities", {"period": "decade"}).status_code == 422
