@@ -136,9 +136,11 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
     ]
 
     per_grid: dict[int, Counter] = defaultdict(Counter)
+    per_grid_category: dict[int, Counter] = defaultdict(Counter)
     for report in reports:
         if report.grid_id is not None:
             per_grid[report.grid_id][report.source] += 1
+            per_grid_category[report.grid_id][(report.source, report.category)] += 1
     grids = {grid.pk: grid for grid in Grid.objects.filter(pk__in=per_grid)}
     communities, hidden_communities = [], 0
     for grid_id, counts in per_grid.items():
@@ -147,6 +149,10 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
             hidden_communities += 1
             continue
         grid = grids[grid_id]
+        # a community's categories with at least k reports; smaller ones are only summed as "hidden"
+        shown = sorted(
+            ((key, n) for key, n in per_grid_category[grid_id].items() if n >= k), key=lambda item: (-item[1], item[0])
+        )
         communities.append(
             {
                 "grid_id": grid_id,
@@ -156,6 +162,11 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
                 "tips": counts["tip"],
                 "tasks": counts["task"],
                 "total": total,
+                "categories": [
+                    {"source": source, "code": code, "name": names.get((source, code), code), "count": n}
+                    for (source, code), n in shown
+                ],
+                "hidden_in_categories": total - sum(n for _, n in shown),
             }
         )
     communities.sort(key=lambda row: (-row["total"], row["name"]))

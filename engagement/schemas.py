@@ -47,6 +47,8 @@ class CommunityCountOut(Schema):
     tips: int
     tasks: int
     total: int
+    categories: list[CategoryCountOut]
+    hidden_in_categories: int
 
 
 class SeriesOut(Schema):

@@ -71,6 +71,8 @@ def test_counts_per_category_and_community_include_completed_tasks_not_rejected_
     assert index["totals"] == {"tips": 2, "tasks": 2, "reports": 4}
     west = next(row for row in index["by_community"] if row["name"] == "West community")
     assert (west["tips"], west["tasks"], west["total"]) == (2, 1, 3)
+    assert [(c["code"], c["count"]) for c in west["categories"]] == [("fighting", 2)]  # 1 elder-care task < k
+    assert west["hidden_in_categories"] == 1
     assert index["rankings"]["most_active_communities"][0]["name"] == "West community"
     assert index["rankings"]["most_reported_problems"][0]["code"] == "fighting"
 
