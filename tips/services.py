@@ -10,6 +10,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -266,6 +267,26 @@ def photo_thumbnail_make(*, photo_id: int) -> bool:
     name = private_storage.save(name, ContentFile(small))
     TipPhoto.objects.filter(pk=photo.pk).update(thumbnail=name, updated_at=timezone.now())
     return True
+
+
+def photo_orphans_delete(*, older_than: timedelta = timedelta(hours=6)) -> int:
+    """Delete photo files no row points to (left by a crash between writing a file and committing
+    its row), once they are older than `older_than`; returns how many were deleted."""
+    root = Path(private_storage.location)
+    if not root.exists():
+        return 0
+    known = set(TipPhoto.objects.values_list("image", flat=True))
+    known |= set(TipPhoto.objects.exclude(thumbnail="").values_list("thumbnail", flat=True))
+    cutoff = timezone.now().timestamp() - older_than.total_seconds()
+    deleted = 0
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        name = path.relative_to(root).as_posix()
+        if name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
 
 
 # --- SOS --------------------------------------------------------------------------------------------

@@ -27,3 +27,9 @@ def sos_alert_email_task(tip_id: int) -> int:
 def escalate_overdue_cases_task() -> int:
     """Beat, every minute: escalate cases past their SLA clocks to the parent grid's staff."""
     return services.case_escalate_overdue()
+
+
+@shared_task
+def delete_orphan_photos_task() -> int:
+    """Beat, hourly: remove photo files whose rows were never committed."""
+    return services.photo_orphans_delete()

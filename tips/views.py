@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Agency, Grid
 from core.errors import DomainError
+from core.idempotency import request_user
 from tips import schemas, selectors, services
 from tips.errors import NotGridStaffError
 from tips.models import OPEN_STATES, CaseAction, PlaceCode, TipKind, TipStatus, private_storage
@@ -231,10 +232,11 @@ def staff_place_codes(request: HttpRequest) -> HttpResponse:
 
 
 def _photo_response(request: HttpRequest, photo_id: int, *, thumb: bool) -> FileResponse:
-    if not request.user.is_authenticated:
+    viewer = request_user(request)  # the session cookie, or an app's X-Session-Token
+    if viewer is None:
         raise Http404
     try:
-        photo = selectors.photo_get_for_viewer(user=request.user, photo_id=photo_id)
+        photo = selectors.photo_get_for_viewer(user=viewer, photo_id=photo_id)
     except DomainError as exc:
         raise Http404 from exc
     name = photo.thumbnail.name if thumb and photo.thumbnail else photo.image.name

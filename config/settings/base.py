@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tips.tasks.escalate_overdue_cases_task",
         "schedule": 60.0,
     },
+    "tips-delete-orphan-photos": {
+        "task": "tips.tasks.delete_orphan_photos_task",
+        "schedule": crontab(minute=17),
+    },
     "ledger-nightly-reconciliation": {
         "task": "ledger.tasks.reconcile_ledger_task",
         "schedule": crontab(hour=2, minute=30),

@@ -253,3 +253,37 @@ def test_hostile_values_get_4xx_never_500(world, submit, api_as) -> None:
     client = Client()
     assert client.get("/open311/v2/requests.json", {"service_code": "a\x00"}).status_code == 400
     assert client.get("/open311/v2/requests.json", {"service_request_id": "x" * 5000}).status_code == 200
+
+
+def test_orphan_photo_files_are_swept_but_live_ones_kept(world, submit) -> None:
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+
+    from tips.models import private_storage
+    from tips.services import photo_orphans_delete
+
+    tip_id = submit(world["citizen"], photos=[upload(jpeg_bytes())]).json()["id"]
+    live = TipPhoto.objects.get(tip_id=tip_id).image.path
+    orphan = private_storage.path(private_storage.save("999999/orphan.jpg", ContentFile(b"x")))
+    fresh = private_storage.path(private_storage.save("999999/fresh.jpg", ContentFile(b"y")))
+    old = time.time() - 7 * 3600
+    for path in (live, orphan):
+        os.utime(path, (old, old))
+    assert photo_orphans_delete() == 1  # the old orphan only: the fresh one may be a commit in flight
+    assert not os.path.exists(orphan)
+    assert os.path.exists(fresh)
+    assert os.path.exists(live)
+    os.remove(fresh)
+
+
+def test_an_app_can_fetch_its_photo_with_the_session_token(world, submit, api_as) -> None:
+    tip_id = submit(world["citizen"], photos=[upload(jpeg_bytes())]).json()["id"]
+    photo_id = api_as(world["citizen"]).get(f"/tips/{tip_id}").json()["photos"][0]["id"]
+    token_client = api_as(world["citizen"])
+    response = token_client.client.get(f"/tips/photos/{photo_id}/", headers={"X-Session-Token": token_client.token})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    other = api_as(world["citizen2"])
+    assert other.client.get(f"/tips/photos/{photo_id}/", headers={"X-Session-Token": other.token}).status_code == 404
