@@ -287,16 +287,22 @@ def main() -> None:
         sealed = ledger_seal(batch=20_000)
         seal_time = time.monotonic() - started
         print(f"bulk-loaded to {args.postings:,} postings in {load:.1f} s; sealed {sealed:,} in {seal_time:.1f} s")
+        # What autovacuum does on a live ledger long before the nightly run: hint bits, visibility map.
         started = time.monotonic()
-        report = reconciliation_report()
-        elapsed = time.monotonic() - started
-        print(
-            f"reconciliation of {report['postings']:,} postings / {report['transactions']:,} transactions /"
-            f" {report['accounts_checked']:,} accounts: {elapsed:.2f} s, ok={report['ok']},"
-            f" chain_ok={report['chain_ok']} (goal < 10 s)"
-        )
-        if not report["ok"]:
-            print(report["mismatches"][:5])
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) ledger_posting, ledger_transaction, ledger_chainseal, ledger_account")
+        print(f"vacuum analyze after the load: {time.monotonic() - started:.1f} s")
+        for attempt in ("first", "second"):
+            started = time.monotonic()
+            report = reconciliation_report()
+            elapsed = time.monotonic() - started
+            print(
+                f"reconciliation ({attempt} run) of {report['postings']:,} postings / {report['transactions']:,}"
+                f" transactions / {report['accounts_checked']:,} accounts: {elapsed:.2f} s, ok={report['ok']},"
+                f" chain_ok={report['chain_ok']} (goal < 10 s)"
+            )
+            if not report["ok"]:
+                print(report["mismatches"][:5])
     print("load average after: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     connection.close()
     psql(args.server, f"DROP DATABASE IF EXISTS {PGBENCH_DB} WITH (FORCE)")
