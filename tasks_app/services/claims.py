@@ -28,13 +28,14 @@ def _lock_task_and_claim(claim: Claim) -> tuple[Task, Claim]:
     return task, claim
 
 
-@transaction.atomic
 def claim_create(*, task: Task, user: User, now: datetime | None = None) -> Claim:
     """Take one place on an open task for this citizen.
 
-    The claim row goes in first (the partial unique index refuses a second live claim of the same
-    citizen, even from a concurrent request), then one conditional UPDATE takes a place only while
-    the task is open, not over and not full; it holds the task row lock just until commit.
+    Cheap refusals first, from the row the caller just read and without a transaction (a burst of
+    thousands on a full task costs one read each). Then, in one transaction, the claim row goes in
+    (the partial unique index refuses a second live claim of the same citizen, even from a
+    concurrent request) and one conditional UPDATE takes a place only while the task is open, not
+    over and not full; it holds the task row lock just until commit, and stays the one authority.
     Raises TaskFullError, AlreadyClaimedError, TaskNotOpenError, NotCitizenError, OwnAgencyTaskError.
     """
     now = now or timezone.now()
@@ -42,17 +43,20 @@ def claim_create(*, task: Task, user: User, now: datetime | None = None) -> Clai
         raise NotCitizenError()
     if user.has_role(Role.AGENCY_STAFF) and user.agency_memberships.filter(agency_id=task.agency_id).exists():
         raise OwnAgencyTaskError()
-    # Fast refusal from the row the caller just read: a full or closed task stays so, and the
-    # conditional UPDATE below stays the one authority for the places that are still free.
     if task.status != TaskStatus.OPEN or task.ends_at <= now:
         raise TaskNotOpenError(task_id=task.pk, status=task.status)
     if task.slots_taken >= task.headcount:
         if Claim.objects.filter(task_id=task.pk, user=user).exclude(status=ClaimStatus.CANCELLED).exists():
             raise AlreadyClaimedError(task_id=task.pk)
         raise TaskFullError(task_id=task.pk, headcount=task.headcount)
+    return _claim_take(task=task, user=user, now=now)
+
+
+@transaction.atomic
+def _claim_take(*, task: Task, user: User, now: datetime) -> Claim:
     try:
-        with transaction.atomic():
-            claim = Claim.objects.create(task_id=task.pk, user=user, status=ClaimStatus.CLAIMED)
+        # No inner savepoint: any error below leaves this atomic block, which rolls it all back.
+        claim = Claim.objects.create(task_id=task.pk, user=user, status=ClaimStatus.CLAIMED)
     except IntegrityError:
         raise AlreadyClaimedError(task_id=task.pk) from None
     taken = Task.objects.filter(
