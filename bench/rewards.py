@@ -195,7 +195,15 @@ def fire(args: argparse.Namespace, reward_id: int, point_id: int, tokens: list[s
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
+    # answers per second in each tenth of the run: is the rate steady, or does it sag?
+    ends = sorted(r[0] + r[1] - t0 for r in results)
+    tenth = max(1, len(ends) // 10)
+    timeline = [
+        tenth / max(1e-9, ends[min(len(ends) - 1, (n + 1) * tenth - 1)] - (ends[n * tenth - 1] if n else 0.0))
+        for n in range(10)
+    ]
     return {
+        "timeline": timeline,
         "elapsed": elapsed,
         "count": len(results),
         "rps": len(results) / elapsed,
@@ -285,6 +293,7 @@ def main() -> int:
     print(f"{'orders/s until sold out':<28}{result['orders_per_s']:>10.0f}")
     for name in ("mean", "p50", "p95", "p99", "max"):
         print(f"{'latency ' + name + ' ms':<28}{result[name]:>10.1f}")
+    print(f"{'requests/s per tenth':<28}" + " ".join(f"{rate:.0f}" for rate in result["timeline"]))
     print("answers:")
     for (status, code), count in sorted(result["answers"].items()):
         print(f"  {status} {code:<24}{count:>8}")

@@ -31,7 +31,7 @@ def reward_redeem_api(request: HttpRequest, reward_id: int, payload: RedeemIn) -
         pickup_point_id=payload.pickup_point_id,
         request_key=request.headers.get("Idempotency-Key") or None,
     )
-    return Status(201, selectors.redemption_get_for_user(user=request.auth, redemption_id=redemption.pk))
+    return Status(201, redemption)
 
 
 @router.get("/redemptions", response=RedemptionListOut)

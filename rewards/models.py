@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
@@ -185,7 +186,7 @@ class Redemption(TimeStampedModel):
     def __str__(self) -> str:
         return f"#{self.pk} {self.code} ({self.status})"
 
-    @property
+    @cached_property
     def voucher_codes(self) -> list[str]:
         return [voucher.code for voucher in self.vouchers.all()]
 

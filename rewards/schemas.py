@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from rewards.models import Redemption, Reward
+from rewards.models import Redemption, Reward, RewardKind
 
 
 class PickupPointOut(Schema):
@@ -80,11 +80,11 @@ class RedemptionOut(Schema):
 
     @staticmethod
     def resolve_vouchers(obj: Redemption) -> list[str]:
-        return obj.voucher_codes
+        return obj.voucher_codes if obj.reward.kind == RewardKind.VIRTUAL else []
 
     @staticmethod
     def resolve_voucher(obj: Redemption) -> str | None:
-        codes = obj.voucher_codes
+        codes = obj.voucher_codes if obj.reward.kind == RewardKind.VIRTUAL else []
         return codes[0] if codes else None
 
 

@@ -161,12 +161,8 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
         ref=redemption,
         error_class=InsufficientPointsError,
     )
-    taken = Reward.objects.filter(pk=reward.pk, stock_left__gte=quantity).update(
-        stock_left=F("stock_left") - quantity, updated_at=now
-    )
-    if not taken:
-        raise OutOfStockError(stock_left=0)
     if reward.is_virtual:
+        # SKIP LOCKED: racers take different codes instead of queueing on the first free one.
         codes = list(
             VoucherCode.objects.select_for_update(skip_locked=True)
             .filter(reward=reward, redemption__isnull=True)
@@ -181,6 +177,13 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
     tally.save(update_fields=["quantity", "updated_at"])
     redemption.hold = hold
     redemption.save(update_fields=["hold", "updated_at"])
+    # Last: the hot reward row stays locked only from here to the commit. The conditional UPDATE
+    # is what decides who gets the last items; when it takes nothing, everything above rolls back.
+    taken = Reward.objects.filter(pk=reward.pk, stock_left__gte=quantity).update(
+        stock_left=F("stock_left") - quantity, updated_at=now
+    )
+    if not taken:
+        raise OutOfStockError(stock_left=0)
     return redemption
 
 
