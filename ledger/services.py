@@ -45,6 +45,7 @@ from ledger.models import (
 )
 
 MAX_AMOUNT = 10**15  # far above any real movement, far below BIGINT's limit
+TRANSACTION_KINDS = frozenset(TransactionKind.values)
 HOLD_KINDS = {TransactionKind.REDEMPTION_HOLD, TransactionKind.CAPTURE, TransactionKind.RELEASE}
 
 
@@ -122,7 +123,7 @@ def _post(
     """Post one balanced transaction; return (transaction, created). Must run inside atomic()."""
     if not idempotency_key or len(idempotency_key) > 200:
         raise InvalidTransferError(_("An idempotency key of 1 to 200 characters is required."))
-    if kind not in TransactionKind.values:
+    if kind not in TRANSACTION_KINDS:
         raise InvalidTransferError(_("Unknown transaction kind."), kind=kind)
     if sum(amount for _account, amount in legs) != 0 or len(legs) < 2:
         raise InvalidTransferError(_("The postings must sum to zero."))
