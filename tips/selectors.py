@@ -185,7 +185,8 @@ def reporter_timeline(*, tip: Tip) -> list[dict[str, Any]]:
         for event in CaseEvent.objects.filter(tip=tip).exclude(action=CaseAction.ESCALATE).order_by("created_at", "id")
     ]
     if tip.duplicate_of_id:
-        merged_at = timeline[-1]["at"] if timeline else tip.created_at
+        merges = [step["at"] for step in timeline if step["action"] == CaseAction.MARK_DUPLICATE]
+        merged_at = merges[-1] if merges else tip.created_at
         for event in (
             CaseEvent.objects.filter(tip_id=tip.duplicate_of_id, created_at__gt=merged_at)
             .exclude(action__in=[CaseAction.ESCALATE, CaseAction.REWARD])
@@ -200,6 +201,7 @@ def reporter_timeline(*, tip: Tip) -> list[dict[str, Any]]:
                     "action": "merged_case",
                 }
             )
+        timeline.sort(key=lambda step: step["at"])  # stable: same-instant steps keep their order
     return timeline
 
 

@@ -333,6 +333,16 @@ def test_staff_may_decide_to_reward_a_duplicates_reporter_too(world, api_as) -> 
     act(api, first.id, "assign")
     act(api, first.id, "verify")
     assert (balance(world["citizen"]), balance(world["citizen2"])) == (500, 50)
+    # the duplicate's reporter sees the primary's steps and their own reward on the timeline
+    steps = [(s["action"], s["status"]) for s in api_as(world["citizen2"]).get(f"/tips/{second.id}").json()["timeline"]]
+    assert steps == [
+        ("submit", "submitted"),
+        ("mark_duplicate", "duplicate"),
+        ("merged_case", "accepted"),
+        ("merged_case", "assigned"),
+        ("merged_case", "verified"),
+        ("reward", "duplicate"),
+    ]
     # merging into an already verified case pays at once
     third = new_tip(world, reporter=world["citizen2"], category="drugs")
     act(api, third.id, "mark_duplicate", duplicate_of=first.id, reward_points=20)
