@@ -6,13 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 from core.errors import DomainError
 from ledger import services
-from ledger.models import Account, ChainSeal, Funding, Hold, Posting, ReconciliationRun, Transaction
+from ledger.models import Account, AccountKind, ChainSeal, Funding, Hold, Posting, ReconciliationRun, Transaction
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,12 +29,61 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class FundActionForm(forms.Form):
+    points = forms.IntegerField(min_value=1, max_value=10**12, label=_("points (FZB) for each agency"))
+    cny_amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=16,
+        decimal_places=2,
+        label=_("CNY paid for each agency"),
+        help_text=_("Empty: points × the FZB:CNY rate setting."),
+    )
+    memo = forms.CharField(required=False, max_length=500, label=_("memo"))
+    nonce = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex, max_length=64)
+
+
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
     list_display = ["id", "kind", "user", "agency", "shard", "posted", "held", "updated_at"]
     list_filter = ["kind"]
     list_select_related = ["user", "agency"]
     search_fields = ["user__email", "agency__name"]
+    actions = ["fund_agencies"]
+
+    @admin.action(description=_("Fund the selected agency budgets…"), permissions=["view"])
+    def fund_agencies(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        """An intermediate form (points, CNY, memo), then agency_fund for each selected budget."""
+        if not request.user.is_superuser and not request.user.has_perm("ledger.add_funding"):
+            self.message_user(request, _("Only administrators may fund agencies."), messages.ERROR)
+            return None
+        budgets = list(queryset.filter(kind=AccountKind.AGENCY_BUDGET).select_related("agency"))
+        if not budgets:
+            self.message_user(request, _("Select at least one agency budget."), messages.WARNING)
+            return None
+        form = FundActionForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            for budget in budgets:
+                services.agency_fund(
+                    agency=budget.agency,
+                    amount=data["points"],
+                    cny=data.get("cny_amount"),
+                    memo=data.get("memo") or "",
+                    idempotency_key=f"admin:fund:{data['nonce']}:{budget.agency_id}",
+                    initiated_by=request.user,
+                )
+            self.message_user(request, _("Funded %(count)d agencies.") % {"count": len(budgets)}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Fund agency budgets"),
+            "budgets": budgets,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/ledger/fund_agencies.html", context)
 
 
 class PostingInline(admin.TabularInline):

@@ -85,3 +85,22 @@ def test_demo_seed_is_idempotent(make_user):
     assert selectors.citizen_wallet(user=ctx["citizen"])["balance"] == 500
     assert Transaction.objects.count() == 3
     assert services.ledger_seal() == 0
+
+
+def test_admin_action_funds_selected_agency_budgets_once(admin_user):
+    # given two agency budgets listed in admin
+    first, second = AgencyFactory(), AgencyFactory()
+    ids = [services.agency_budget_account(first).pk, services.agency_budget_account(second).pk]
+    client = Client()
+    client.force_login(admin_user)
+    # when the admin picks the action, sees the form, and submits it (twice, a double click)
+    page = client.post("/admin/ledger/account/", {"action": "fund_agencies", "_selected_action": ids})
+    assert page.status_code == 200
+    assert first.name in page.content.decode()
+    form = {"action": "fund_agencies", "_selected_action": ids, "apply": "1", "points": "700", "nonce": "n1"}
+    assert client.post("/admin/ledger/account/", form).status_code == 302
+    client.post("/admin/ledger/account/", form)
+    # then each budget is funded once, with its CNY record
+    assert selectors.agency_wallet(agency=first)["available"] == 700
+    assert selectors.agency_wallet(agency=second)["available"] == 700
+    assert Funding.objects.filter(agency__in=[first, second]).count() == 2
