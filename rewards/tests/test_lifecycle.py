@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.services import pickup_point_membership_add
-from accounts.tests.factories import PickupPointFactory
+from accounts.services import agency_membership_add, grid_membership_add, pickup_point_membership_add
+from accounts.tests.factories import GridFactory, PickupPointFactory
 from ledger.models import Hold
 from rewards import services
 from rewards.models import Redemption, RedemptionStatus, RedemptionTally, RewardKind
@@ -141,9 +141,14 @@ def test_unknown_code_and_another_points_code_are_404(api_as, make_user, reserve
     assert reserved.status == RedemptionStatus.RESERVED
 
 
-def test_fulfil_is_for_clerks_only(api_as, citizen, make_user, reserved):
+def test_fulfil_is_for_clerks_only(api_as, citizen, make_user, reserved, agency):
     auditor = make_user(roles=[Role.AUDITOR])
-    for user in (citizen, auditor):
+    agency_staff = make_user()
+    agency_membership_add(user=agency_staff, agency=agency)
+    grid_staff = make_user()
+    grid_membership_add(user=grid_staff, grid=GridFactory())
+    admin = make_user(roles=[Role.ADMIN], is_staff=True)
+    for user in (citizen, auditor, agency_staff, grid_staff, admin):
         response = api_as(user).post("/redemptions/fulfil", {"code": reserved.code})
         assert response.status_code == 403
     assert api_as(None).post("/redemptions/fulfil", {"code": reserved.code}).status_code == 401
