@@ -139,7 +139,7 @@ def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
     ]
     for claim in claims:
         claim.all_flags = sorted({flag for checkin in claim.checkins.all() for flag in checkin.flags})
-    site = {"lat": task.lat, "lon": task.lon, "radius_m": task.radius_m}
+    site = {"task_id": task.id, "lat": task.lat, "lon": task.lon, "radius_m": task.radius_m}
     offers = list(task.offers.select_related("user").order_by("round", "distance_m"))
     context = {"task": task, "claims": claims, "fixes": fixes, "site": site, "offers": offers}
     return render(request, "tasks_app/staff_task_detail.html", context)

@@ -86,6 +86,8 @@ def test_find_claim_check_in_out_then_agency_approves_and_wallet_shows_points(ne
     desk.goto(f"/staff/tasks/{task.id}/")
     row = desk.get_by_test_id("claim-row").filter(has_text="Xiao Zhang")
     expect(row.get_by_test_id("claim-status")).to_have_text("Completed")
+    # the map shows the geofence and both kept fixes (check-in and check-out)
+    expect(desk.locator("#staff-map path.leaflet-interactive")).to_have_count(3)
     screenshot(desk, "tasks-staff-before-approval")
     row.get_by_test_id("approve-button").click()
     expect(desk.get_by_test_id("claim-row").get_by_test_id("claim-status")).to_have_text("Paid")

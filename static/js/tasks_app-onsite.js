@@ -60,6 +60,19 @@
     });
   }
 
+  // While checked in, a ping every two minutes keeps the evidence of presence during a patrol.
+  var PING_EVERY_MS = 120000;
+  setInterval(function () {
+    if (statusNode.dataset.status !== "checked_in" || !last) { return; }
+    window.FubiTasks.api("POST", "/claims/" + root.dataset.claimId + "/checkins", {
+      kind: "ping",
+      lat: last.coords.latitude,
+      lon: last.coords.longitude,
+      accuracy_m: last.coords.accuracy || 0,
+      recorded_at: new Date(last.timestamp || Date.now()).toISOString()
+    }).then(function (result) { if (result.ok) { root.dataset.pings = (parseInt(root.dataset.pings || "0", 10) + 1).toString(); } });
+  }, PING_EVERY_MS);
+
   checkin.addEventListener("click", function () { send("in"); });
   checkout.addEventListener("click", function () { send("out"); });
   if (navigator.geolocation) {
