@@ -9,6 +9,7 @@ from ninja.security import SessionAuth
 
 from accounts.models import User
 from accounts.security import x_session_token_auth
+from core.errors import InvalidError
 from core.pagination import paginate
 from engagement import safety_index, selectors, services
 from engagement.schemas import (
@@ -23,6 +24,7 @@ from engagement.schemas import (
 )
 
 router = Router(tags=["engagement"])
+MAX_OFFSET = 1_000_000_000
 
 
 def anyone(request: HttpRequest) -> AnonymousUser:
@@ -100,6 +102,8 @@ def engagement_profile_update_api(request: HttpRequest, payload: EngagementProfi
 @router.get("/inbox", response=InboxOut)
 def inbox_api(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """My engagement inbox (tasks approved or rejected, tips, orders, badges), newest first."""
+    if not 0 <= offset <= MAX_OFFSET:  # PostgreSQL's OFFSET is a bigint: refuse before it overflows
+        raise InvalidError(f"offset must be between 0 and {MAX_OFFSET}.", field="offset")
     page = paginate(selectors.inbox_for(user=request.auth), limit=limit, offset=offset)
     page["unread"] = selectors.inbox_unread_count(user=request.auth)
     return page

@@ -124,3 +124,7 @@ def test_inbox_api_lists_and_marks_read(world, make_user, api_as) -> None:
     assert api_as(citizen).get("/inbox").json()["unread"] == 1
     assert api_as(citizen).post("/inbox/read", {}).json() == {"marked": 1}
     assert api_as(None).get("/inbox").status_code == 401
+    for params in ({"offset": 10**19}, {"offset": -1}, {"limit": 0}):
+        response = api_as(citizen).get("/inbox", params)
+        assert response.status_code == 422
+        assert response.json()["code"] == "invalid"
