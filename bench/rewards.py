@@ -141,6 +141,36 @@ def wait_for_server(server: subprocess.Popen, port: int, reward_id: int, timeout
     raise RuntimeError("gunicorn did not come up")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (those that have exited count zero)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
+    pids = [server.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'"  # db is our own argument
+    out = subprocess.run(["psql", f"{server_url}/postgres", "-Atc", query], capture_output=True, text=True)
+    pids += [int(line) for line in out.stdout.split() if line.strip().isdigit()]
+    return pids
+
+
 def fire(args: argparse.Namespace, reward_id: int, point_id: int, tokens: list[str]) -> dict:
     body = json.dumps({"quantity": 1, "pickup_point_id": point_id})
     path = f"/api/v1/rewards/{reward_id}/redemptions"
@@ -276,7 +306,14 @@ def main() -> int:
             conn.request("GET", "/api/v1/rewards")
             conn.getresponse().read()
             conn.close()
+        pids = server_pids(server, args.server, args.db)
+        cpu_before, client_before = cpu_seconds(pids), time.process_time()
         result = fire(args, reward_id, point_id, tokens)
+        pids = sorted(set(pids) | set(server_pids(server, args.server, args.db)))
+        # CPU used by gunicorn and PostgreSQL for the run: unlike wall-clock rates, this does not
+        # depend on what else the machine is doing; capacity = cores / CPU per request.
+        result["server_cpu_ms"] = (cpu_seconds(pids) - cpu_before) * 1000 / result["count"]
+        result["client_cpu_ms"] = (time.process_time() - client_before) * 1000 / result["count"]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -294,6 +331,11 @@ def main() -> int:
     for name in ("mean", "p50", "p95", "p99", "max"):
         print(f"{'latency ' + name + ' ms':<28}{result[name]:>10.1f}")
     print(f"{'requests/s per tenth':<28}" + " ".join(f"{rate:.0f}" for rate in result["timeline"]))
+    cores = os.cpu_count() or 1
+    print(f"{'server CPU ms/request':<28}{result['server_cpu_ms']:>10.2f}  (gunicorn + PostgreSQL)")
+    print(f"{'client CPU ms/request':<28}{result['client_cpu_ms']:>10.2f}")
+    capacity = cores * 1000 / (result["server_cpu_ms"] + result["client_cpu_ms"])
+    print(f"{'CPU-bound capacity req/s':<28}{capacity:>10.0f}  ({cores} cores, machine otherwise idle)")
     print("answers:")
     for (status, code), count in sorted(result["answers"].items()):
         print(f"  {status} {code:<24}{count:>8}")
