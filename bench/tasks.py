@@ -377,7 +377,8 @@ def main() -> None:
     args = parse_args()
     env = setup_database(args.server)
     print(f"# bench/tasks.py — scratch database {BENCH_DB}, gunicorn {args.workers} workers × {args.threads} threads")
-    print(f"# machine: {os.cpu_count()} CPUs; PostgreSQL at {args.server}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# machine: {os.cpu_count()} CPUs, load average {load} at start; PostgreSQL at {args.server}")
     if not args.skip_claims:
         result = bench_claims(args, env)
         print()
