@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -100,13 +100,15 @@ def task_dispatch(*, task: Task, count: int | None = None, now: datetime | None 
             distance_m=round(distance, 1),
             expires_at=now + timedelta(minutes=task.dispatch_timeout_minutes),
         )
+        with translation.override(offer.user.preferred_language):
+            title = _("Urgent: %(title)s, %(km).1f km from you") % {"title": task.title, "km": distance / 1000}
         notification_send(
             user=offer.user,
             kind=NotificationKind.DISPATCH_OFFER,
             cause=f"offer:{offer.id}",
-            title=_("Urgent: %(title)s, %(km).1f km from you") % {"title": task.title, "km": distance / 1000},
+            title=title,
             body=task.address,
-            url=f"/tasks/{task.id}/",
+            url="/tasks/on-call/",
         )
         offers.append(offer)
     return offers
