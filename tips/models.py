@@ -8,8 +8,10 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.signals import setting_changed
 from django.db import models
-from django.utils.functional import LazyObject
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,12 @@ class PrivateTipStorage(LazyObject):
 
 
 private_storage = PrivateTipStorage()
+
+
+@receiver(setting_changed)
+def _photo_root_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "FUBI_TIPS_PHOTO_ROOT":
+        private_storage._wrapped = empty  # tests that move the folder get a fresh storage
 
 
 def _private_storage() -> FileSystemStorage:
