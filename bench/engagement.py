@@ -205,6 +205,7 @@ def main() -> int:
                 "leaderboard month, community",
                 lambda: selectors.leaderboard(period="month", scope="community", community_id=community.pk),
             ),
+            ("community board month", lambda: selectors.community_board(period="month")),
             ("safety index half_year", lambda: safety_index.safety_index(period="half_year")),
             ("safety index all", lambda: safety_index.safety_index(period="all")),
             ("profile summary (GET /me part)", lambda: selectors.engagement_summary(user=citizen)),
