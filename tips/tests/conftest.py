@@ -39,6 +39,13 @@ def categories(db) -> None:
     categories_ensure()
 
 
+@pytest.fixture(autouse=True)
+def photo_root(settings, tmp_path) -> Path:
+    """Each test stores photos in a folder of its own, so rolled-back tests leave nothing around."""
+    settings.FUBI_TIPS_PHOTO_ROOT = tmp_path / "tip-photos"
+    return settings.FUBI_TIPS_PHOTO_ROOT
+
+
 @pytest.fixture
 def world(db, make_user):
     """The grid tree, its agencies and people, the grid centre funded with 1,000,000 points."""

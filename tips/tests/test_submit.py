@@ -255,11 +255,9 @@ def test_hostile_values_get_4xx_never_500(world, submit, api_as) -> None:
     assert client.get("/open311/v2/requests.json", {"service_request_id": "x" * 5000}).status_code == 200
 
 
-def test_orphan_photo_files_are_swept_but_live_ones_kept(world, submit, settings, tmp_path) -> None:
+def test_orphan_photo_files_are_swept_but_live_ones_kept(world, submit) -> None:
     import os
     import time
-
-    settings.FUBI_TIPS_PHOTO_ROOT = tmp_path  # a folder of its own: other tests leave files behind
 
     from django.core.files.base import ContentFile
 
