@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from engagement import services
 from engagement.models import NotificationKind
+from tips.models import TipStatus
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,7 @@ def _tip_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str, s
     if name not in ("tip.status_changed", "tip.verified"):
         return None
     status = "verified" if name == "tip.verified" else (data.get("status") or getattr(obj, "status", ""))
-    label = obj.get_status_display() if hasattr(obj, "get_status_display") and obj.status == status else status
-    if name == "tip.verified":
-        label = _("Verified")
+    label = TipStatus(status).label if status in TipStatus.values else status
     reference = getattr(obj, "reference", obj.pk)
     body = ""
     if name == "tip.verified" and data.get("points"):
