@@ -16,7 +16,7 @@ from accounts.models import Agency
 from core.errors import DomainError, ForbiddenError
 from tasks_app import selectors, services
 from tasks_app.forms import TaskForm
-from tasks_app.models import LIVE_CLAIM_STATUSES, Category, Claim, ClaimStatus, VolunteerStatus
+from tasks_app.models import LIVE_CLAIM_STATUSES, Category, CheckInFlag, Claim, ClaimStatus, VolunteerStatus
 
 
 def task_list_page(request: HttpRequest) -> HttpResponse:
@@ -138,7 +138,8 @@ def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
         for checkin in claim.checkins.all()
     ]
     for claim in claims:
-        claim.all_flags = sorted({flag for checkin in claim.checkins.all() for flag in checkin.flags})
+        codes = sorted({flag for checkin in claim.checkins.all() for flag in checkin.flags})
+        claim.all_flags = [(code, CheckInFlag(code).label if code in CheckInFlag.values else code) for code in codes]
     site = {"task_id": task.id, "lat": task.lat, "lon": task.lon, "radius_m": task.radius_m}
     offers = list(task.offers.select_related("user").order_by("round", "distance_m"))
     context = {"task": task, "claims": claims, "fixes": fixes, "site": site, "offers": offers}

@@ -95,3 +95,13 @@ def test_on_call_page_and_staff_dispatch_form(make_task, citizen, staff) -> None
     assert "Lost child near Wuyi Square" in page
     assert 'data-answer="accept"' in page
     assert "offers" in client_for(staff).get(f"/staff/tasks/{task.id}/").content.decode()
+
+
+def test_staff_page_shows_flags_of_a_claims_fixes(make_task, citizen, staff) -> None:
+    task = make_task()
+    claim = services.claim_create(task=task, user=citizen)
+    services.checkin_record(
+        claim=claim, kind="in", lat=SITE[0], lon=SITE[1], accuracy_m=400, recorded_at=timezone.now()
+    )
+    page = client_for(staff).get(f"/staff/tasks/{task.id}/").content.decode()
+    assert 'data-flag="poor_accuracy"' in page
