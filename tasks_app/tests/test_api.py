@@ -235,3 +235,18 @@ def test_cancel_then_reject_through_the_api(api_as, make_task, citizen, staff, a
     cancelled_task = api_as(staff).post(f"/tasks/{task.id}/cancel")
     assert cancelled_task.json()["status"] == "cancelled"
     assert_escrow_exact(agency)
+
+
+def test_task_detail_with_a_position_gives_the_distance(api_as, make_task) -> None:
+    task = make_task()
+    data = api_as(None).get(f"/tasks/{task.id}", {"lat": SITE[0] + 0.009, "lon": SITE[1]}).json()
+    assert data["distance_km"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_agency_lists_its_own_tasks_drafts_included(api_as, make_task, staff, other_staff) -> None:
+    draft = make_task(publish=False)
+    live = make_task()
+    mine = api_as(staff).get("/agency/tasks").json()
+    assert {item["id"] for item in mine["items"]} == {draft.id, live.id}
+    assert {item["escrow_points"] for item in mine["items"]} == {0, 500}
+    assert api_as(other_staff).get("/agency/tasks").json()["count"] == 0
