@@ -103,6 +103,23 @@ class TransactionAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["idempotency_key", "memo"]
     inlines = [PostingInline]
+    actions = ["reverse_transactions"]
+
+    @admin.action(description=_("Reverse the selected transactions (post their opposite)"), permissions=["view"])
+    def reverse_transactions(self, request: HttpRequest, queryset: Any) -> None:
+        """Corrections are reversal transactions: one per selected transaction, at most once each."""
+        if not request.user.is_superuser:
+            self.message_user(request, _("Only administrators may reverse transactions."), messages.ERROR)
+            return
+        for tx in queryset.order_by("id"):
+            try:
+                services.transaction_reverse(
+                    transaction_=tx, initiated_by=request.user, memo=f"Reversal of #{tx.pk} by admin"
+                )
+            except DomainError as exc:
+                self.message_user(request, f"#{tx.pk}: {exc.message}", messages.WARNING)
+            else:
+                self.message_user(request, _("Reversed #%(id)d.") % {"id": tx.pk}, messages.SUCCESS)
 
 
 @admin.register(Hold)

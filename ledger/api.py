@@ -44,10 +44,15 @@ def wallet_api(request: HttpRequest, agency_id: int | None = None) -> dict:
 
 
 @router.get("/wallet/entries", response=EntriesOut)
-def wallet_entries_api(request: HttpRequest, page: Query[PageParams]) -> dict:
-    """My postings, newest first, with the balance after each."""
-    _require_citizen(request.auth)
-    return paginate(selectors.wallet_entries(user=request.auth), limit=page.limit, offset=page.offset)
+def wallet_entries_api(request: HttpRequest, page: Query[PageParams], agency_id: int | None = None) -> dict:
+    """My postings, newest first, with the balance after each; agency staff pass agency_id for the budget's."""
+    if agency_id is not None:
+        agency = agency_get_for_staff(user=request.auth, agency_id=agency_id)
+        entries = selectors.wallet_entries(agency=agency)
+    else:
+        _require_citizen(request.auth)
+        entries = selectors.wallet_entries(user=request.auth)
+    return paginate(entries, limit=page.limit, offset=page.offset)
 
 
 @router.get("/ledger/reconciliation", response=ReconciliationOut)

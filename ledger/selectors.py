@@ -39,11 +39,14 @@ def agency_wallet(*, agency: Agency) -> dict[str, Any]:
     return {"balance": budget_posted + held, "held": held, "available": budget_posted, "currency": "FZB"}
 
 
-def wallet_entries(*, user: User) -> QuerySet:
-    """The citizen's postings, newest first, with their transaction's kind and memo."""
+def wallet_entries(*, user: User | None = None, agency: Agency | None = None) -> QuerySet:
+    """The citizen's (or the agency budget's) postings, newest first, with their transaction's kind and memo."""
+    if agency is not None:
+        postings = Posting.objects.filter(account__kind=AccountKind.AGENCY_BUDGET, account__agency=agency)
+    else:
+        postings = Posting.objects.filter(account__kind=AccountKind.CITIZEN, account__user=user)
     return (
-        Posting.objects.filter(account__kind=AccountKind.CITIZEN, account__user=user)
-        .order_by("-id")
+        postings.order_by("-id")
         .values("id", "transaction_id", "amount", "balance_after", "created_at")
         .annotate(kind=F("transaction__kind"), memo=F("transaction__memo"))
     )

@@ -240,3 +240,12 @@ def test_audit_page_for_auditors_only(citizen, auditor):
     assert 'data-testid="audit-cny">¥200.00' in html
     assert 'data-testid="audit-trial-total">0<' in html
     assert Client().get("/audit/").status_code == 302
+
+
+def test_agency_staff_list_the_budget_entries(api_as, staff, funded_agency, citizen):
+    response = api_as(staff).get("/wallet/entries", {"agency_id": funded_agency.pk})
+    body = response.json()
+    assert response.status_code == 200
+    assert [item["kind"] for item in body["items"]] == ["tip_reward", "task_payout", "funding"]
+    assert body["items"][0]["balance_after"] == 10_000 - 200
+    assert api_as(citizen).get("/wallet/entries", {"agency_id": funded_agency.pk}).status_code in (403, 404)

@@ -104,3 +104,15 @@ def test_admin_action_funds_selected_agency_budgets_once(admin_user):
     assert selectors.agency_wallet(agency=first)["available"] == 700
     assert selectors.agency_wallet(agency=second)["available"] == 700
     assert Funding.objects.filter(agency__in=[first, second]).count() == 2
+
+
+def test_admin_reverses_a_transaction_once(admin_user, rich_citizen, funded_agency):
+    grant = Transaction.objects.get(kind="tip_reward")
+    client = Client()
+    client.force_login(admin_user)
+    form = {"action": "reverse_transactions", "_selected_action": [grant.pk]}
+    client.post("/admin/ledger/transaction/", form)
+    client.post("/admin/ledger/transaction/", form)
+    assert Transaction.objects.filter(reverses=grant).count() == 1
+    assert selectors.citizen_wallet(user=rich_citizen)["balance"] == 0
+    assert selectors.agency_wallet(agency=funded_agency)["available"] == 10_000
