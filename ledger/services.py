@@ -128,7 +128,7 @@ def _post(
     if sum(amount for _account, amount in legs) != 0 or len(legs) < 2:
         raise InvalidTransferError(_("The postings must sum to zero."))
     held_deltas = held_deltas or {}
-    memo = str(memo)[:500]
+    memo = str(memo).replace("\x00", "")[:500]  # PostgreSQL text cannot hold NUL
     now = timezone.now()
     initiated_by_id = initiated_by.pk if initiated_by is not None else None
     with connection.cursor() as cursor:

@@ -209,3 +209,15 @@ def test_the_cause_is_recorded_on_the_transaction(rich_citizen, funded_agency):
     assert stored.initiated_by == rich_citizen
     assert len(stored.memo) == 500
     assert [p.balance_after for p in stored.postings.order_by("amount")] == [10_000 - 1_000 - 3, 1_003]
+
+
+def test_a_memo_with_a_nul_byte_is_stored_without_it(rich_citizen, funded_agency):
+    tx = services.transfer_post(
+        kind="tip_reward",
+        source=services.agency_budget_account(funded_agency),
+        destination=services.citizen_account(rich_citizen),
+        amount=1,
+        idempotency_key=key(),
+        memo="bad\x00memo",
+    )
+    assert Transaction.objects.get(pk=tx.pk).memo == "badmemo"
