@@ -336,7 +336,7 @@ def hold_place(
         holding_account=holding,
         amount=amount,
         idempotency_key=idempotency_key,
-        memo=str(memo)[:500],
+        memo=str(memo).replace("\x00", "")[:500],
         ref_type=ref_type,
         ref_id=ref_id,
         place_transaction=tx,
