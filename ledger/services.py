@@ -100,6 +100,11 @@ def _check_amount(amount: object) -> int:
     return amount
 
 
+def _check_key(idempotency_key: object) -> None:
+    if not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 200 or "\x00" in idempotency_key:
+        raise InvalidTransferError(_("An idempotency key of 1 to 200 characters is required."))
+
+
 def _same_movement(tx: Transaction, kind: str, legs: list[tuple[int, int]]) -> bool:
     if tx.kind != kind:
         return False
@@ -121,8 +126,7 @@ def _post(
     error_class: type[DomainError] = InsufficientFundsError,
 ) -> tuple[Transaction, bool]:
     """Post one balanced transaction; return (transaction, created). Must run inside atomic()."""
-    if not idempotency_key or len(idempotency_key) > 200:
-        raise InvalidTransferError(_("An idempotency key of 1 to 200 characters is required."))
+    _check_key(idempotency_key)
     if kind not in TRANSACTION_KINDS:
         raise InvalidTransferError(_("Unknown transaction kind."), kind=kind)
     if sum(amount for _account, amount in legs) != 0 or len(legs) < 2:
@@ -309,6 +313,7 @@ def hold_place(
     Idempotent on idempotency_key. Raises error_class when the available balance is too small.
     """
     amount = _check_amount(amount)
+    _check_key(idempotency_key)
     existing = Hold.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.account_id != account.pk or existing.amount != amount:

@@ -221,3 +221,12 @@ def test_a_memo_with_a_nul_byte_is_stored_without_it(rich_citizen, funded_agency
         memo="bad\x00memo",
     )
     assert Transaction.objects.get(pk=tx.pk).memo == "badmemo"
+
+
+@pytest.mark.parametrize("bad_key", ["", "k" * 201, "nul\x00key", None])
+def test_bad_idempotency_keys_are_refused(rich_citizen, bad_key):
+    wallet = services.citizen_account(rich_citizen)
+    with pytest.raises(InvalidTransferError):
+        services.hold_place(account=wallet, amount=1, idempotency_key=bad_key)
+    with pytest.raises(InvalidTransferError):
+        services.points_forfeit(account=wallet, amount=1, idempotency_key=bad_key)
