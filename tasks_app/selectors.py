@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, FloatField, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -152,6 +153,21 @@ def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
+def _knn_page(page: QuerySet) -> list[dict]:
+    """Run the page query as a KNN index scan (circle as index condition, ORDER BY <-> from the index).
+
+    PostgreSQL estimates a fixed 0.1 % of rows inside any circle; below about a million tasks it
+    then prefers a bitmap scan of every task in the radius plus a sort (3 ms at 100,000 tasks),
+    over the ordered index scan that stops after one page (0.3–0.6 ms). Bitmap scans are switched
+    off for this one statement only (SET LOCAL inside its own transaction, restored after it).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        rows = list(page)
+        cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")  # in case an outer transaction goes on
+    return rows
+
+
 NEARBY_FIELDS = (
     "id", "title", "category", "agency_id", "agency__name", "lat", "lon", "address", "radius_m", "starts_at",
     "ends_at", "headcount", "slots_taken", "points", "status", "is_urgent", "distance_km",
@@ -168,7 +184,7 @@ def task_page_nearby(*, limit: int, offset: int, **filters: object) -> dict:
         raise InvalidError("offset must not be negative.", field="offset")
     # Count without the agency join (values() below adds it): an index-only scan of the covering index.
     count = qs.count()
-    rows = list(qs.values(*NEARBY_FIELDS)[offset : offset + limit]) if count > offset else []
+    rows = _knn_page(qs.values(*NEARBY_FIELDS)[offset : offset + limit]) if count > offset else []
     page = {"count": count, "items": rows}
     page["items"] = [
         {
