@@ -161,7 +161,7 @@ def _knn_page(page: QuerySet) -> list[dict]:
     over the ordered index scan that stops after one page (0.3–0.6 ms). Bitmap scans are switched
     off for this one statement only (SET LOCAL inside its own transaction, restored after it).
     """
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         rows = list(page)
         cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")  # in case an outer transaction goes on
