@@ -69,6 +69,17 @@ def task_get_public(*, task_id: int) -> Task:
     return task
 
 
+CLAIM_FIELDS = ("id", "agency_id", "title", "status", "starts_at", "ends_at", "slots_taken", "headcount", "points")
+
+
+def task_get_for_claim(*, task_id: int) -> Task:
+    """The few columns claiming needs (the hot path of a burst), no join. Raises TaskNotFoundError."""
+    try:
+        return Task.objects.only(*CLAIM_FIELDS).exclude(status=TaskStatus.DRAFT).get(pk=task_id)
+    except Task.DoesNotExist:
+        raise TaskNotFoundError(task_id=task_id) from None
+
+
 def staff_agency_ids(*, user: User) -> list[int]:
     """The agencies this user acts for; raises NotAgencyStaffError when none."""
     if not user.has_role(Role.AGENCY_STAFF):
