@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +33,12 @@ class TaskForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     address = forms.CharField(label=_("Meeting point"), max_length=200)
-    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
-    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+    lat = forms.FloatField(
+        label=_("Latitude"), min_value=-90, max_value=90, initial=lambda: settings.FUBI_DISTRICT_CENTER[0]
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"), min_value=-180, max_value=180, initial=lambda: settings.FUBI_DISTRICT_CENTER[1]
+    )
     radius_m = forms.IntegerField(label=_("Geofence radius (m)"), min_value=20, max_value=5000, initial=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeLocalInput(), initial=_soon)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeLocalInput(), initial=_later)

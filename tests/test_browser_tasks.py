@@ -92,6 +92,9 @@ def test_find_claim_check_in_out_then_agency_approves_and_wallet_shows_points(ne
     row.get_by_test_id("approve-button").click()
     expect(desk.get_by_test_id("claim-row").get_by_test_id("claim-status")).to_have_text("Paid")
     screenshot(desk, "tasks-staff-approved")
+    desk.goto("/staff/tasks/")
+    expect(desk.get_by_test_id("staff-tasks")).to_contain_text("Night safety patrol")
+    screenshot(desk, "tasks-staff-list")
 
     # and the citizen's wallet shows the 120 points
     phone.goto("/wallet/")
