@@ -188,7 +188,7 @@ def claim_settle_without_checkout(*, claim: Claim, now: datetime | None = None) 
     task's minimum → completed (then approved like any other), otherwise rejected with the escrow
     back to the agency, so no escrow waits forever. Safe to run twice.
     """
-    from tasks_app.services.checkins import CHECKOUT_GRACE
+    from tasks_app.services.checkins import CHECKOUT_GRACE  # checkins imports this module
 
     now = now or timezone.now()
     task, claim = _lock_task_and_claim(claim)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Agency, User
 from tasks_app.errors import TaskInvalidError, TaskNotCancellableError, TaskNotDraftError, TaskWindowOverError
 from tasks_app.models import Category, Claim, ClaimStatus, Task, TaskStatus
+from tasks_app.services.claims import claim_mark_no_show_locked
 from tasks_app.services.escrow import escrow_fund, escrow_return
 
 MAX_HEADCOUNT = 1000
@@ -108,8 +109,6 @@ def task_close(*, task: Task, now: datetime | None = None) -> Task:
 
     Safe to run twice: a closed task is returned unchanged.
     """
-    from tasks_app.services.claims import claim_mark_no_show_locked
-
     now = now or timezone.now()
     task = _lock(task)
     if task.status != TaskStatus.OPEN or task.ends_at > now:
