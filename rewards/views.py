@@ -12,15 +12,25 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import pickup_points_for_clerk
 from core.errors import DomainError
+from ledger import selectors as ledger_selectors
 from rewards import selectors, services
 from rewards.errors import RewardNotFoundError
 from rewards.models import RedemptionStatus
 from rewards.qr import pickup_qr_svg
 
 
+def _my_points(request: HttpRequest) -> int | None:
+    """The logged-in citizen's available points, for the pages to show next to prices."""
+    if not request.user.is_authenticated:
+        return None
+    return ledger_selectors.citizen_wallet(user=request.user)["available"]
+
+
 def shop_page(request: HttpRequest) -> HttpResponse:
     """The catalogue at phone size."""
-    return render(request, "rewards/shop.html", {"rewards": selectors.reward_list_available()})
+    return render(
+        request, "rewards/shop.html", {"rewards": selectors.reward_list_available(), "my_points": _my_points(request)}
+    )
 
 
 def reward_page(request: HttpRequest, reward_id: int) -> HttpResponse:
@@ -56,7 +66,13 @@ def reward_page(request: HttpRequest, reward_id: int) -> HttpResponse:
     return render(
         request,
         "rewards/reward.html",
-        {"reward": reward, "pickup_points": points, "form_key": uuid.uuid4().hex, "quantities": range(1, 6)},
+        {
+            "reward": reward,
+            "pickup_points": points,
+            "form_key": uuid.uuid4().hex,
+            "quantities": range(1, 6),
+            "my_points": _my_points(request),
+        },
     )
 
 

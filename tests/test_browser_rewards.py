@@ -46,6 +46,7 @@ def test_citizen_buys_a_physical_reward_and_the_clerk_hands_it_over(new_page, ma
     page = new_page(locale="zh-CN")
     browser_login(page, citizen.email, PASSWORD)
     page.goto("/rewards/")
+    assert "1000" in page.get_by_test_id("my-points").inner_text()
     assert page.get_by_test_id(f"reward-{reward.pk}").is_visible()
     screenshot(page, "rewards-shop-phone")
     page.get_by_test_id(f"reward-{reward.pk}").click()
