@@ -292,6 +292,72 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
     }
 
 
+def bench_claims_in_process(args: argparse.Namespace) -> dict:
+    """The same burst straight through services.claim_create from threads (no HTTP, no auth):
+    what the claim path itself sustains on this machine."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import Agency, User
+    from core.errors import DomainError
+    from tasks_app import services
+    from tasks_app.models import Claim, Task
+
+    agency = Agency.objects.get(name="Bench police station")
+    staff = User.objects.get(email="bench-staff@example.com")
+    now = timezone.now()
+    task = services.task_create(
+        agency=agency,
+        created_by=staff,
+        title="Bench: the in-process burst",
+        category="event_stewarding",
+        lat=CENTER[0],
+        lon=CENTER[1],
+        radius_m=300,
+        starts_at=now + timedelta(hours=1),
+        ends_at=now + timedelta(hours=3),
+        headcount=args.places,
+        points=100,
+    )
+    services.task_publish(task=task, user=staff)
+    users = list(User.objects.filter(email__startswith="bench-citizen-").order_by("id"))
+    threads = 16
+    chunks = [users[i::threads] for i in range(threads)]
+    barrier = threading.Barrier(threads)
+
+    def worker(chunk: list) -> list[tuple[str, float]]:
+        out = []
+        try:
+            barrier.wait()
+            for user in chunk:
+                started = time.perf_counter()
+                try:
+                    services.claim_create(task=Task.objects.get(pk=task.pk), user=user)
+                    code = "ok"
+                except DomainError as error:
+                    code = error.code
+                out.append((code, (time.perf_counter() - started) * 1000))
+        finally:
+            connection.close()
+        return out
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = [row for chunk in pool.map(worker, chunks) for row in chunk]
+    seconds = time.perf_counter() - started
+    latencies = [ms for _c, ms in results]
+    return {
+        "claims_per_s": len(results) / seconds,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "winners": sum(1 for code, _ms in results if code == "ok"),
+        "rows": Claim.objects.filter(task=task).count(),
+    }
+
+
 def load_tasks(target: int) -> float:
     from django.db import connection
 
@@ -398,6 +464,12 @@ def main() -> None:
             print(f"other answers: {other}")
         verdict = "OK" if result["winners"] == result["rows"] == result["slots_taken"] == args.places else "OVERSOLD?"
         print(f"exactly {args.places} winners: {verdict}; escrow still held for the task: {result['escrow']} points")
+        inproc = bench_claims_in_process(args)
+        print(
+            f"same burst in-process through services.claim_create (16 threads, no HTTP): "
+            f"{inproc['claims_per_s']:.0f} claims/s, p50 {inproc['p50']:.1f} ms, p99 {inproc['p99']:.1f} ms, "
+            f"{inproc['winners']} winners, {inproc['rows']} claim rows"
+        )
     if not args.skip_search:
         print()
         print(f"## Nearby search, radius 5 km, open tasks uniform over 1°×1° around {CENTER}")
