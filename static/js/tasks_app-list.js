@@ -49,6 +49,10 @@
     var form = new FormData(filters);
     var query = "?lat=" + position.lat + "&lon=" + position.lon + "&radius_km=" + form.get("radius_km");
     if (form.get("category")) { query += "&category=" + encodeURIComponent(form.get("category")); }
+    if (form.get("when")) {
+      var until = new Date(Date.now() + parseInt(form.get("when"), 10) * 3600000);
+      query += "&starts_before=" + encodeURIComponent(until.toISOString());
+    }
     window.FubiTasks.api("GET", "/tasks" + query).then(function (result) {
       if (!result.ok) { return; }
       list.textContent = "";
