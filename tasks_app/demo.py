@@ -2,7 +2,7 @@
 (so their escrow is real), owned by the demo police station. Idempotent: a task is found by its
 agency and title and published only while it is a draft."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +11,8 @@ from django.utils import timezone
 from tasks_app import services
 from tasks_app.models import Claim, Task
 
-# title, category, lat, lon, address, starts in (hours), lasts (hours), headcount, points, min minutes, auto
+# title, category, lat, lon, address, start, lasts (hours), headcount, points, min minutes, auto
+# start: hours from now (a task on now or soon), or (days ahead, "HH:MM") on the city's clock
 TASKS = [
     (
         "鼓西街道夜间治安巡逻 Night safety patrol, Guxi street",
@@ -32,7 +33,7 @@ TASKS = [
         26.0905,
         119.2880,
         "西湖公园南门 West Lake Park south gate",
-        8,
+        (0, "19:00"),
         2,
         6,
         120,
@@ -45,7 +46,7 @@ TASKS = [
         26.0850,
         119.2990,
         "南后街口 Nanhou Street entrance",
-        30,
+        (1, "19:30"),
         3,
         8,
         150,
@@ -58,7 +59,7 @@ TASKS = [
         26.0870,
         119.3050,
         "东街口天桥 Dongjie footbridge",
-        14,
+        (0, "07:30"),
         2,
         4,
         80,
@@ -71,7 +72,7 @@ TASKS = [
         26.0930,
         119.3000,
         "鼓屏路小学 Gupinglu primary school",
-        15,
+        (0, "07:00"),
         1.5,
         3,
         60,
@@ -97,7 +98,7 @@ TASKS = [
         26.0760,
         119.3010,
         "三坊社区长者食堂 Sanfang elders' canteen",
-        20,
+        (0, "11:00"),
         2,
         3,
         70,
@@ -110,7 +111,7 @@ TASKS = [
         26.0820,
         119.2960,
         "鼓西街道广场 Guxi street square",
-        4,
+        (0, "15:00"),
         2,
         5,
         80,
@@ -123,7 +124,7 @@ TASKS = [
         26.0720,
         119.2950,
         "南街菜市场 Nanjie market",
-        26,
+        (1, "10:00"),
         2,
         4,
         80,
@@ -136,7 +137,7 @@ TASKS = [
         26.0880,
         119.3100,
         "五一广场 Wuyi Square",
-        48,
+        (2, "07:00"),
         5,
         20,
         200,
@@ -149,7 +150,7 @@ TASKS = [
         26.0840,
         119.2900,
         "鼓西街道文化站 Guxi cultural station",
-        10,
+        (0, "18:30"),
         3,
         6,
         100,
@@ -162,7 +163,7 @@ TASKS = [
         26.0860,
         119.2940,
         "鼓楼区图书馆 Gulou district library",
-        6,
+        (0, "14:30"),
         1,
         10,
         30,
@@ -170,6 +171,20 @@ TASKS = [
         True,
     ),
 ]
+
+
+def _start(now: datetime, spec: float | tuple[int, str]) -> datetime:
+    """When a demo task starts: hours from now, or a wall-clock time in Asia/Shanghai that is
+    still ahead (moved a day on when today's has passed)."""
+    if not isinstance(spec, tuple):
+        return now + timedelta(hours=spec)
+    days, hhmm = spec
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    local = timezone.localtime(now)
+    start = local.replace(hour=hour, minute=minute) + timedelta(days=days)
+    if start <= now + timedelta(hours=1):
+        start += timedelta(days=1)
+    return start
 
 
 @transaction.atomic
@@ -181,7 +196,7 @@ def seed(ctx: dict[str, Any]) -> None:
     for title, category, lat, lon, address, starts_in, hours, headcount, points, minutes, auto in TASKS:
         task = Task.objects.filter(agency=agency, title=title).first()
         if task is None:
-            starts_at = now + timedelta(hours=starts_in)
+            starts_at = _start(now, starts_in)
             task = services.task_create(
                 agency=agency,
                 created_by=staff,

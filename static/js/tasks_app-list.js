@@ -15,11 +15,16 @@
     return node;
   }
 
+  // Task times are the city's wall-clock times (Asia/Shanghai), whatever zone the phone is set to.
+  var cityClock = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false
+  });
+
   function time(iso, withDate) {
-    var d = new Date(iso);
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
-    return withDate ? pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + hm : hm;
+    var parts = {};
+    cityClock.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    var hm = (parts.hour === "24" ? "00" : parts.hour) + ":" + parts.minute;
+    return withDate ? parts.month + "-" + parts.day + " " + hm : hm;
   }
 
   function card(task, labels) {
