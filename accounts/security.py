@@ -18,6 +18,11 @@ class XSessionTokenAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         if not key:
             return None
+        cached = getattr(request, "fubi_token_user", None)  # set by the idempotency middleware
+        if cached is not None and cached[0] == key:
+            if cached[1] is not None:
+                request.user = cached[1]
+            return cached[1]
         found = authenticate_by_x_session_token(key)
         if not found:
             return None

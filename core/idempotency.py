@@ -37,6 +37,8 @@ def request_user(request: HttpRequest):
         from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
 
         found = authenticate_by_x_session_token(token)
+        # accounts.security reuses this lookup, so a request authenticates its token once.
+        request.fubi_token_user = (token, found[0] if found else None)
         return found[0] if found else None
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
