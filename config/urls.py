@@ -13,7 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("", include("tasks_app.urls")),
-    path("", include("rewards.urls")),
     path("", include("ledger.urls")),
     path("", include("tips.urls")),
     path("", include("engagement.urls")),

@@ -13,7 +13,7 @@ from core.models import IdempotencyRecord
 pytestmark = pytest.mark.urls("core.tests.idempotency_urls")
 
 
-def post(client: Client, token: str, body: dict, key: str | None):  # noqa: ANN201
+def post(client: Client, token: str, body: dict, key: str | None):
     headers = {"X-Session-Token": token}
     if key:
         headers["Idempotency-Key"] = key
