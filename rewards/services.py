@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.selectors import pickup_points_for_clerk
 from core.errors import InvalidError
+from core.events import publish
 from ledger import services as ledger_services
 from rewards.errors import (
     AlreadyFulfilledError,
@@ -184,6 +185,8 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
     )
     if not taken:
         raise OutOfStockError(stock_left=0)
+    if not reward.is_virtual:
+        transaction.on_commit(lambda: publish("redemption.ready", user=user, obj=redemption))
     return redemption
 
 
@@ -198,6 +201,8 @@ def _give_back(redemption: Redemption, status: str, now: datetime) -> None:
     tally.save(update_fields=["quantity", "updated_at"])
     redemption.status = status
     redemption.closed_at = now
+    if status == RedemptionStatus.EXPIRED:
+        transaction.on_commit(lambda: publish("redemption.expired", user=redemption.user, obj=redemption))
     redemption.save(update_fields=["status", "closed_at", "updated_at"])
 
 
@@ -286,6 +291,7 @@ def redemption_fulfil(*, code: str, clerk: User) -> Redemption:
     redemption.fulfilled_at = now
     redemption.fulfilled_by = clerk
     redemption.save(update_fields=["status", "fulfilled_at", "fulfilled_by", "updated_at"])
+    transaction.on_commit(lambda: publish("redemption.fulfilled", user=redemption.user, obj=redemption))
     return redemption
 
 
