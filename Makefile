@@ -46,3 +46,7 @@ messages: install
 
 bench: install-test
 	$(PY) bench/ledger.py
+	$(PY) bench/tasks.py
+	$(PY) bench/tips.py
+	$(PY) bench/rewards.py
+	$(PY) bench/engagement.py
