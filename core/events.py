@@ -7,7 +7,8 @@ Send after the change is committed, so listeners never see a rolled-back event::
 
 Event names in use: "claim.approved", "claim.rejected", "claim.paid", "claim.completed",
 "tip.submitted", "tip.status_changed", "tip.verified", "redemption.ready", "redemption.fulfilled",
-"redemption.expired", "task.reminder".
+"redemption.expired", "task.reminder", "claim.no_show", "dispatch.offered" (obj: the offer), and to staff
+"case.sos", "case.escalated" (user: the staff member, obj: the tip).
 """
 
 from typing import Any

@@ -72,12 +72,21 @@ class UserBadge(TimeStampedModel):
 class NotificationKind(models.TextChoices):
     CLAIM_APPROVED = "claim_approved", _("Task approved")
     CLAIM_REJECTED = "claim_rejected", _("Task not approved")
+    CLAIM_NO_SHOW = "claim_no_show", _("Missed task")
+    TASK_REMINDER = "task_reminder", _("Task reminder")
+    DISPATCH_OFFER = "dispatch_offer", _("Urgent task offer")
     TIP_STATUS = "tip_status", _("Tip status changed")
     REDEMPTION_READY = "redemption_ready", _("Order ready")
     REDEMPTION_FULFILLED = "redemption_fulfilled", _("Order handed over")
     REDEMPTION_EXPIRED = "redemption_expired", _("Order expired")
     BADGE = "badge", _("Badge earned")
     LEVEL_UP = "level_up", _("New level")
+    CASE_SOS = "case_sos", _("SOS in your grid")
+    CASE_ESCALATED = "case_escalated", _("Case escalated to you")
+
+
+# Alerts to staff about their work: emailed whatever the citizen-facing email opt-in says.
+STAFF_ALERT_KINDS = frozenset({NotificationKind.CASE_SOS, NotificationKind.CASE_ESCALATED})
 
 
 class Notification(TimeStampedModel):

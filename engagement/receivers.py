@@ -8,12 +8,12 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from engagement import services
-from engagement.models import NotificationKind
+from engagement.models import STAFF_ALERT_KINDS, NotificationKind
 from tips.models import TipStatus
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,14 @@ def _claim_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str,
             title,
             link,
         )
+    if name == "claim.no_show":
+        return (
+            NotificationKind.CLAIM_NO_SHOW,
+            f"claim:{obj.pk}:no_show",
+            _("Missed: %(title)s") % {"title": title},
+            _("You did not check in, so your place went unused. Please cancel early when you cannot come."),
+            link,
+        )
     if name == "claim.rejected":
         reason = data.get("reason") or getattr(obj, "reject_reason", "")
         return (
@@ -45,20 +53,104 @@ def _claim_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str,
     return None
 
 
+def _task_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str, str, str, str] | None:
+    """The hour-before reminder of a claim (obj is the Claim)."""
+    if name != "task.reminder":
+        return None
+    task = obj.task
+    return (
+        NotificationKind.TASK_REMINDER,
+        f"claim:{obj.pk}:reminder",
+        _("Reminder: %(title)s starts at %(time)s")
+        % {"title": task.title, "time": timezone.localtime(task.starts_at).strftime("%H:%M")},
+        _("Meet at %(address)s. Check in on site with your phone.") % {"address": task.address},
+        f"/tasks/{task.pk}/onsite/",
+    )
+
+
+def _dispatch_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str, str, str, str] | None:
+    """An urgent task offered to an on-call volunteer (obj is the DispatchOffer); answered on the on-call page."""
+    if name != "dispatch.offered":
+        return None
+    task = obj.task
+    distance_m = data.get("distance_m", getattr(obj, "distance_m", 0)) or 0
+    return (
+        NotificationKind.DISPATCH_OFFER,
+        f"offer:{obj.pk}",
+        _("Urgent: %(title)s, %(km).1f km from you") % {"title": task.title, "km": distance_m / 1000},
+        task.address,
+        "/tasks/on-call/",
+    )
+
+
+def _case_message(name: str, obj: Any, data: dict[str, Any], user: User) -> tuple[str, str, str, str, str] | None:
+    """Staff alerts about a tip (obj): an SOS in their grid, a case escalated to them.
+
+    Built from the case alone, never from its reporter: an anonymous reporter stays anonymous.
+    One per staff member and cause, so the user is part of the cause.
+    """
+    reference = getattr(obj, "reference", obj.pk)
+    category = getattr(getattr(obj, "category", None), "name", "")
+    grid = getattr(getattr(obj, "grid", None), "name", "")
+    link = f"/staff/cases/{obj.pk}/"
+    if name == "case.sos":
+        body = _("At %(lat).5f, %(lon).5f.") % {"lat": obj.lat, "lon": obj.lon}
+        if getattr(obj, "description", ""):
+            body = f"{body}\n{obj.description}"
+        return (
+            NotificationKind.CASE_SOS,
+            f"case:{obj.pk}:sos:{user.pk}",
+            _("SOS %(reference)s: %(category)s in %(grid)s")
+            % {"reference": reference, "category": category, "grid": grid},
+            body,
+            link,
+        )
+    if name == "case.escalated":
+        stage = data.get("stage") or getattr(obj, "escalation_stage", "")
+        missed = {"accept": _("accept deadline missed"), "verify": _("verify deadline missed")}.get(stage, stage)
+        return (
+            NotificationKind.CASE_ESCALATED,
+            f"case:{obj.pk}:escalated:{stage}:{user.pk}",
+            _("Case %(reference)s escalated to you: %(missed)s") % {"reference": reference, "missed": missed},
+            f"{category} · {grid}".strip(" ·"),
+            link,
+        )
+    return None
+
+
 def _tip_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str, str, str, str] | None:
     if name not in ("tip.status_changed", "tip.verified"):
         return None
+    if data.get("primary_reference"):
+        return _merged_tip_message(obj, data)
     status = "verified" if name == "tip.verified" else (data.get("status") or getattr(obj, "status", ""))
     label = TipStatus(status).label if status in TipStatus.values else status
     reference = getattr(obj, "reference", obj.pk)
-    body = ""
-    if name == "tip.verified" and data.get("points"):
-        body = _("Reward: %(points)s FZB") % {"points": data["points"]}
+    # The reward is paid in the transaction that verifies, so whichever of "tip.status_changed"
+    # (verified) and "tip.verified" comes first, the tip already knows its reward.
+    points = data.get("points") if name == "tip.verified" else None
+    if points is None and status == "verified" and getattr(obj, "reward_paid_at", None):
+        points = getattr(obj, "reward_points", 0)
+    body = _("Reward: %(points)s FZB") % {"points": points} if points else ""
     return (
         NotificationKind.TIP_STATUS,
         f"tip:{obj.pk}:status:{status}",
         _("Your tip %(reference)s: %(status)s") % {"reference": reference, "status": label},
         body,
+        f"/tips/{obj.pk}/",
+    )
+
+
+def _merged_tip_message(obj: Any, data: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """The tip `obj` was merged into another one (primary) whose status changed."""
+    status = data.get("status", "")
+    label = TipStatus(status).label if status in TipStatus.values else status
+    return (
+        NotificationKind.TIP_STATUS,
+        f"tip:{obj.pk}:primary:{data.get('primary_id', '')}:{status}",
+        _("The case your tip %(reference)s was merged into: %(status)s")
+        % {"reference": getattr(obj, "reference", obj.pk), "status": label},
+        _("Handled together as %(primary)s.") % {"primary": data["primary_reference"]},
         f"/tips/{obj.pk}/",
     )
 
@@ -92,13 +184,25 @@ def _redemption_message(name: str, obj: Any, data: dict[str, Any]) -> tuple[str,
     )
 
 
-def message_for(name: str, obj: Any, data: dict[str, Any]) -> tuple[str, str, str, str, str] | None:
+def message_for(name: str, obj: Any, data: dict[str, Any], user: Any = None) -> tuple[str, str, str, str, str] | None:
     """(kind, cause, title, body, link) of the inbox message an event makes, or None."""
     if obj is None or getattr(obj, "pk", None) is None:
         return None
     family = name.split(".", 1)[0]
-    handler = {"claim": _claim_message, "tip": _tip_message, "redemption": _redemption_message}.get(family)
+    if family == "case":
+        return _case_message(name, obj, data, user) if user is not None else None
+    handler = {
+        "claim": _claim_message,
+        "task": _task_message,
+        "dispatch": _dispatch_message,
+        "tip": _tip_message,
+        "redemption": _redemption_message,
+    }.get(family)
     return handler(name, obj, data) if handler else None
+
+
+# Events that change nothing a citizen's badges, level or home community are computed from.
+NO_REFRESH_FAMILIES = frozenset({"case", "dispatch", "task"})
 
 
 def on_domain_event(sender: Any, *, name: str, user: Any = None, obj: Any = None, data: Any = None, **_: Any) -> None:
@@ -109,10 +213,19 @@ def on_domain_event(sender: Any, *, name: str, user: Any = None, obj: Any = None
     try:
         with transaction.atomic():
             with translation.override(user.preferred_language or None):
-                message = message_for(name, obj, data)
+                message = message_for(name, obj, data, user)
                 if message is not None:
                     kind, cause, title, body, link = message
-                    services.notification_send(user=user, kind=kind, cause=cause, title=title, body=body, link=link)
-            services.engagement_refresh(user=user)
+                    services.notification_send(
+                        user=user,
+                        kind=kind,
+                        cause=cause,
+                        title=title,
+                        body=body,
+                        link=link,
+                        always_email=kind in STAFF_ALERT_KINDS,
+                    )
+            if name.split(".", 1)[0] not in NO_REFRESH_FAMILIES:
+                services.engagement_refresh(user=user)
     except Exception:
         logger.exception("engagement: handling %s for user %s failed", name, getattr(user, "pk", None))

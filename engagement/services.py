@@ -78,11 +78,13 @@ def profile_update(
 
 
 def notification_send(
-    *, user: User, kind: str, cause: str, title: str, body: str = "", link: str = ""
+    *, user: User, kind: str, cause: str, title: str, body: str = "", link: str = "", always_email: bool = False
 ) -> Notification | None:
     """Put a message in the user's inbox once per cause, and email it after commit if they allow.
 
-    Returns the new notification, or None when one for this cause exists already (a replay).
+    `always_email` is for staff alerts (SOS, escalations): part of their job, so they are mailed
+    whatever the citizen-facing email opt-in says. Returns the new notification, or None when one
+    for this cause exists already (a replay).
     """
     with transaction.atomic():
         notification, created = Notification.objects.get_or_create(
@@ -91,7 +93,8 @@ def notification_send(
     if not created:
         return None
     profile = EngagementProfile.objects.filter(user=user).first()
-    if profile is not None and profile.email_opt_in and user.email:
+    allowed = always_email or (profile is not None and profile.email_opt_in)
+    if allowed and user.email:
         from engagement.tasks import notification_email_task  # tasks import this module
 
         notification_email_task.delay_on_commit(notification.pk)

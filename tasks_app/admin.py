@@ -3,7 +3,7 @@ services (publish, approve…), so escrow-relevant fields are read-only here."""
 
 from django.contrib import admin
 
-from tasks_app.models import CheckIn, Claim, DispatchOffer, Notification, Task, VolunteerStatus
+from tasks_app.models import CheckIn, Claim, DispatchOffer, Task, VolunteerStatus
 
 
 class ClaimInline(admin.TabularInline):
@@ -51,9 +51,3 @@ class DispatchOfferAdmin(admin.ModelAdmin):
 class VolunteerStatusAdmin(admin.ModelAdmin):
     list_display = ("user", "on_call", "position_at")
     list_filter = ("on_call",)
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "title", "created_at", "emailed_at")
-    list_filter = ("kind",)

@@ -19,7 +19,6 @@ from tasks_app.schemas import (
     ClaimOut,
     DispatchIn,
     MyClaimOut,
-    NotificationOut,
     OfferOut,
     OnCallIn,
     OnCallOut,
@@ -67,11 +66,6 @@ class StaffClaimList(Schema):
 
 class OfferList(Schema):
     items: list[OfferOut]
-    count: int
-
-
-class NotificationList(Schema):
-    items: list[NotificationOut]
     count: int
 
 
@@ -252,10 +246,3 @@ def offer_decline_api(request: HttpRequest, offer_id: int) -> object:
     """Decline an urgent offer."""
     offer = selectors.offer_get_for_user(user=request.auth, offer_id=offer_id)
     return services.offer_decline(offer=offer, user=request.auth)
-
-
-@router.get("/volunteer/notifications", response=NotificationList)
-def notification_list_api(request: HttpRequest, query: Query[PageQuery]) -> dict:
-    """My reminders and urgent offers."""
-    qs = selectors.notification_list_for_user(user=request.auth)
-    return paginate(qs, limit=query.limit, offset=query.offset)

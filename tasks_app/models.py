@@ -190,30 +190,6 @@ class CheckIn(TimeStampedModel):
         return f"{self.kind} {self.claim_id} {self.received_at:%H:%M:%S}"
 
 
-class NotificationKind(models.TextChoices):
-    REMINDER = "reminder", _("Reminder")
-    DISPATCH_OFFER = "dispatch_offer", _("Urgent task offer")
-
-
-class Notification(TimeStampedModel):
-    """A message to a citizen (reminders, urgent offers); unique per cause, so jobs may run twice."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_notifications")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    cause = models.CharField(max_length=80, unique=True, help_text=_("e.g. claim:12:reminder"))
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=200, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class VolunteerStatus(TimeStampedModel):
     """A citizen's on-call state for urgent dispatch, with their last shared position."""
 

@@ -196,13 +196,3 @@ class OfferOut(Schema):
     @staticmethod
     def resolve_task_title(obj: object) -> str:
         return obj.task.title  # type: ignore[attr-defined]
-
-
-class NotificationOut(Schema):
-    id: int
-    kind: str
-    title: str
-    body: str
-    url: str
-    created_at: datetime
-    read_at: datetime | None

@@ -12,7 +12,7 @@ from core.errors import InvalidError
 from core.pagination import MAX_LIMIT
 from tasks_app.errors import ClaimNotFoundError, NotAgencyStaffError, OfferNotFoundError, TaskNotFoundError
 from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, projected
-from tasks_app.models import CheckIn, Claim, DispatchOffer, Notification, Task, TaskStatus
+from tasks_app.models import CheckIn, Claim, DispatchOffer, Task, TaskStatus
 
 TABLE = '"tasks_app_task"'
 # A circle in the projection a little wider than the radius: the exact haversine test follows.
@@ -157,11 +157,6 @@ def offer_get_for_user(*, user: User, offer_id: int) -> DispatchOffer:
     if offer is None:
         raise OfferNotFoundError(offer_id=offer_id)
     return offer
-
-
-def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
-    """My notifications from the tasks app, newest first."""
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 def _knn_page(page: QuerySet) -> list[dict]:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tips.models import CaseEvent, Notification, PartnerApiKey, PlaceCode, Tip, TipCategory, TipPhoto
+from tips.models import CaseEvent, PartnerApiKey, PlaceCode, Tip, TipCategory, TipPhoto
 
 
 @admin.register(TipCategory)
@@ -41,11 +41,6 @@ class TipAdmin(admin.ModelAdmin):
 @admin.register(TipPhoto)
 class TipPhotoAdmin(admin.ModelAdmin):
     list_display = ["tip", "position", "width", "height", "byte_size"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "tip", "status", "created_at", "read_at"]
 
 
 @admin.register(PartnerApiKey)

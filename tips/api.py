@@ -112,19 +112,3 @@ def case_transition_api(request: HttpRequest, case_id: int, payload: schemas.Tra
     )
     tip = selectors.case_get_for_staff(user=request.auth, case_id=tip.id)
     return schemas.case_detail_out(tip, grid_ids=selectors.staff_grid_ids(user=request.auth))
-
-
-@router.get("/notifications")
-def notifications_api(request: HttpRequest, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """My inbox, newest first, with the unread count."""
-    rows = selectors.notifications_for(user=request.auth)
-    page = paginate(rows, limit=limit, offset=offset)
-    page["items"] = [schemas.notification_out(item) for item in page["items"]]
-    page["unread"] = rows.filter(read_at__isnull=True).count()
-    return page
-
-
-@router.post("/notifications/read")
-def notifications_read_api(request: HttpRequest, payload: schemas.NotificationsReadIn) -> dict[str, int]:
-    """Mark my notifications read (all, or the ids given)."""
-    return {"marked": services.notifications_mark_read(user=request.auth, ids=payload.ids)}

@@ -1,4 +1,4 @@
-"""Tips (随手拍), their photos, the case queue's events, reporters' notifications, place codes and
+"""Tips (随手拍), their photos, the case queue's events, place codes and
 the partner keys of the Open311 endpoint.
 
 A *case* is the staff's view of a tip: the same row, with the same id.
@@ -259,32 +259,6 @@ class CaseEvent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.tip_id} {self.action} {self.from_status}→{self.to_status}"
-
-
-class NotificationKind(models.TextChoices):
-    TIP_STATUS = "tip_status", _("Your tip changed")
-    MERGED_STATUS = "merged_status", _("A tip yours was merged into changed")
-    TIP_REWARD = "tip_reward", _("Reward for your tip")
-    SOS_ALERT = "sos_alert", _("SOS in your grid")
-    CASE_ESCALATED = "case_escalated", _("Case escalated to you")
-
-
-class Notification(TimeStampedModel):
-    """An inbox item. The text is rendered when read, in the reader's language."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tip_notifications")
-    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
-    tip = models.ForeignKey(Tip, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    status = models.CharField(max_length=12, choices=TipStatus.choices, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "created_at"], name="tip_notification_user_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.kind} {self.tip_id}"
 
 
 class PartnerApiKey(TimeStampedModel):

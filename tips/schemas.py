@@ -5,11 +5,10 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Schema
 
 from tips import selectors
-from tips.models import Notification, NotificationKind, Tip, TipPhoto, TipStatus
+from tips.models import Tip, TipPhoto, TipStatus
 
 
 class CategoryOut(Schema):
@@ -40,10 +39,6 @@ class TransitionIn(Schema):
     assignee: int | None = None
     duplicate_of: int | None = None
     reward_points: int | None = None
-
-
-class NotificationsReadIn(Schema):
-    ids: list[int] | None = None
 
 
 class PlaceCodeOut(Schema):
@@ -170,37 +165,3 @@ def case_detail_out(tip: Tip, *, grid_ids: list[int]) -> dict[str, Any]:
         for dup in tip.duplicates.order_by("id")
     ]
     return body
-
-
-def notification_message(item: Notification) -> str:
-    """The inbox line, in the reader's current language."""
-    reference = item.tip.reference if item.tip_id else ""
-    status = str(TipStatus(item.status).label) if item.status in TipStatus.values else item.status
-    if item.kind == NotificationKind.TIP_STATUS:
-        return _("Your tip %(ref)s: %(status)s") % {"ref": reference, "status": status}
-    if item.kind == NotificationKind.MERGED_STATUS:
-        return _("Your tip %(ref)s was merged into %(primary)s, which is now: %(status)s") % {
-            "ref": reference,
-            "primary": item.data.get("primary_reference", ""),
-            "status": status,
-        }
-    if item.kind == NotificationKind.TIP_REWARD:
-        return _("Your tip %(ref)s earned %(points)s FZB") % {"ref": reference, "points": item.data.get("points", 0)}
-    if item.kind == NotificationKind.SOS_ALERT:
-        return _("SOS %(ref)s in your grid: act now") % {"ref": reference}
-    if item.kind == NotificationKind.CASE_ESCALATED:
-        return _("Case %(ref)s is overdue and was escalated to you") % {"ref": reference}
-    return reference
-
-
-def notification_out(item: Notification) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "tip_id": item.tip_id,
-        "status": item.status or None,
-        "message": notification_message(item),
-        "data": item.data,
-        "created_at": item.created_at,
-        "read": item.read_at is not None,
-    }

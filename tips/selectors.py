@@ -1,5 +1,5 @@
 """Reads of the tips app: my tips, the staff's queue (only their grids), duplicate candidates,
-timelines, notifications."""
+timelines."""
 
 import math
 from datetime import timedelta
@@ -16,7 +16,6 @@ from tips.models import (
     ACTIVE_STATES,
     CaseAction,
     CaseEvent,
-    Notification,
     Tip,
     TipCategory,
     TipPhoto,
@@ -245,7 +244,3 @@ def photo_get_for_viewer(*, user: User, photo_id: int) -> TipPhoto:
     if photo.tip.grid_id not in allowed:
         raise TipNotFoundError()
     return photo
-
-
-def notifications_for(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user).select_related("tip").order_by("-created_at", "-id")

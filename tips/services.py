@@ -1,5 +1,10 @@
 """Every write of the tips app: submitting tips, moving cases through their states, escalating
-overdue cases, paying rewards (through the ledger), notifications, place codes and partner keys.
+overdue cases, paying rewards (through the ledger), place codes and partner keys.
+
+Nobody is notified from here directly: domain events (core.events, after commit) tell the reporter
+("tip.submitted", "tip.status_changed", "tip.verified") and staff ("case.sos", "case.escalated", one
+per staff member, obj the tip: an anonymous reporter is never part of them); engagement turns them
+into inbox messages and emails.
 
 Locks: a transition locks its tip row; mark_duplicate locks both tips in id order. Points move only
 through ledger.services, with idempotency keys derived from the tip (f"tip:{id}:reward").
@@ -15,7 +20,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,8 +45,6 @@ from tips.models import (
     CaseAction,
     CaseEvent,
     EscalationStage,
-    Notification,
-    NotificationKind,
     PartnerApiKey,
     PlaceCode,
     Tip,
@@ -300,35 +302,27 @@ def grid_staff_users(grid: Grid, *, with_ancestors: bool = True) -> list[User]:
 
 
 def _sos_alert(tip: Tip) -> None:
-    from tips.tasks import sos_alert_email_task
+    """After commit, alert every staff member of the grid (and the grids above) at once."""
+    from tips.tasks import sos_alert_task
 
-    for user in grid_staff_users(tip.grid):
-        Notification.objects.create(user=user, kind=NotificationKind.SOS_ALERT, tip=tip, status=tip.status)
-    transaction.on_commit(lambda: sos_alert_email_task.delay(tip.id))
+    transaction.on_commit(lambda: sos_alert_task.delay(tip.id))
 
 
-def sos_alert_email_send(*, tip_id: int) -> int:
-    """Email the SOS to the grid's staff once; returns how many were mailed.
+def sos_alert_send(*, tip_id: int) -> int:
+    """Publish "case.sos" to each of the grid's staff once per tip; returns how many were alerted.
 
-    The mail goes out before the tip is marked, so a crash in between mails twice rather than
-    never: for an alarm, at least once is the right side to err on.
+    Engagement puts it in their inbox and emails it whatever their email opt-in (an alarm is part of
+    the job). The events go out before the tip is marked, so a crash in between alerts twice rather
+    than never; the inbox's cause key (one per tip and staff member) absorbs the repeat.
     """
     tip = Tip.objects.select_related("grid", "category").filter(pk=tip_id).first()
     if tip is None or tip.sos_alerted_at is not None:
         return 0
-    recipients = [user.email for user in grid_staff_users(tip.grid)]
-    if recipients:
-        send_mail(
-            subject=f"[Fubi SOS] {tip.reference} {tip.category.name_en} — {tip.grid.name}",
-            message=(
-                f"SOS {tip.reference} in {tip.grid.name} at {tip.lat:.5f}, {tip.lon:.5f}.\n"
-                f"{tip.description}\n\nOpen the case: /staff/cases/{tip.id}/"
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
+    staff = grid_staff_users(tip.grid)
+    for user in staff:
+        publish("case.sos", user=user, obj=tip)
     Tip.objects.filter(pk=tip.pk, sos_alerted_at__isnull=True).update(sos_alerted_at=timezone.now())
-    return len(recipients)
+    return len(staff)
 
 
 # --- the case queue ---------------------------------------------------------------------------------
@@ -523,9 +517,6 @@ def _reward_pay(*, tip: Tip, points: int, actor: User | None, grid: Grid) -> Non
             note=f"+{points} FZB",
             data={"points": points, "transaction_id": txn.id, "agency_id": agency.id},
         )
-        Notification.objects.create(
-            user=tip.reporter, kind=NotificationKind.TIP_REWARD, tip=tip, status=tip.status, data={"points": points}
-        )
         transaction.on_commit(lambda: publish("tip.verified", user=tip.reporter, obj=tip, points=points))
     tip.save(update_fields=fields)
 
@@ -533,21 +524,29 @@ def _reward_pay(*, tip: Tip, points: int, actor: User | None, grid: Grid) -> Non
 def _notify_status(tip: Tip) -> None:
     """The reporter hears of every change; so do the reporters of tips merged into this one.
 
-    The domain event (core.events, for engagement) goes out after commit.
+    Domain events (core.events, for engagement) after commit: "tip.submitted" or
+    "tip.status_changed" to the reporter; to each merged tip's reporter a "tip.status_changed"
+    about their own tip (obj) carrying the primary's status and reference.
     """
-    Notification.objects.create(user_id=tip.reporter_id, kind=NotificationKind.TIP_STATUS, tip=tip, status=tip.status)
     event = "tip.submitted" if tip.status == TipStatus.SUBMITTED else "tip.status_changed"
     status = tip.status
     transaction.on_commit(lambda: publish(event, user=tip.reporter, obj=tip, status=status))
     if tip.status == TipStatus.DUPLICATE:
         return
-    for duplicate in Tip.objects.filter(duplicate_of=tip).only("id", "reporter_id"):
-        Notification.objects.create(
-            user_id=duplicate.reporter_id,
-            kind=NotificationKind.MERGED_STATUS,
-            tip=duplicate,
-            status=tip.status,
-            data={"primary_reference": tip.reference, "primary_id": tip.id},
+    duplicates = list(Tip.objects.filter(duplicate_of=tip).select_related("reporter").order_by("id"))
+    if duplicates:
+        transaction.on_commit(lambda: _merged_status_publish(duplicates, primary=tip, status=status))
+
+
+def _merged_status_publish(duplicates: list[Tip], *, primary: Tip, status: str) -> None:
+    for duplicate in duplicates:
+        publish(
+            "tip.status_changed",
+            user=duplicate.reporter,
+            obj=duplicate,
+            status=status,
+            primary_id=primary.id,
+            primary_reference=primary.reference,
         )
 
 
@@ -588,7 +587,7 @@ def _escalate_chunk(ids: list[int], now, staff_by_grid: dict[int, list[User]]) -
         .filter(pk__in=ids)
         .order_by("id")
     )
-    changed, events, notes = [], [], []
+    changed, events, alerts = [], [], []
     for tip in tips:
         stage = overdue_stage(tip, now)
         if stage is None or tip.escalation_stage == stage:
@@ -610,20 +609,18 @@ def _escalate_chunk(ids: list[int], now, staff_by_grid: dict[int, list[User]]) -
         )
         if target.id not in staff_by_grid:
             staff_by_grid[target.id] = grid_staff_users(target, with_ancestors=False)
-        notes += [
-            Notification(
-                user=user,
-                kind=NotificationKind.CASE_ESCALATED,
-                tip=tip,
-                status=tip.status,
-                data={"stage": stage, "grid_id": target.id},
-            )
-            for user in staff_by_grid[target.id]
-        ]
+        alerts += [(user, tip, stage, target.id) for user in staff_by_grid[target.id]]
     Tip.objects.bulk_update(changed, ["escalation_stage", "escalated_to", "escalated_at", "updated_at"])
     CaseEvent.objects.bulk_create(events)
-    Notification.objects.bulk_create(notes)
+    # One "case.escalated" per staff member of the target grid, after commit (the cause key in the
+    # inbox is per tip, stage and staff member, so a replayed sweep adds nothing).
+    transaction.on_commit(lambda: _escalation_publish(alerts))
     return len(changed)
+
+
+def _escalation_publish(alerts: list[tuple[User, Tip, str, int]]) -> None:
+    for user, tip, stage, grid_id in alerts:
+        publish("case.escalated", user=user, obj=tip, stage=stage, grid_id=grid_id)
 
 
 def overdue_stage(tip: Tip, now) -> str | None:
@@ -635,15 +632,7 @@ def overdue_stage(tip: Tip, now) -> str | None:
     return None
 
 
-# --- notifications, place codes, partner keys ------------------------------------------------------
-
-
-def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
-    """Mark the user's notifications read (all, or the ids given); returns how many changed."""
-    rows = Notification.objects.filter(user=user, read_at__isnull=True)
-    if ids is not None:
-        rows = rows.filter(id__in=list(ids))
-    return rows.update(read_at=timezone.now())
+# --- place codes, partner keys ----------------------------------------------------------------------
 
 
 @transaction.atomic

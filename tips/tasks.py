@@ -18,9 +18,9 @@ def make_photo_thumbnail_task(photo_id: int) -> bool:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=5)
-def sos_alert_email_task(tip_id: int) -> int:
-    """Email an SOS to its grid's staff (once per tip)."""
-    return services.sos_alert_email_send(tip_id=tip_id)
+def sos_alert_task(tip_id: int) -> int:
+    """Alert an SOS to its grid's staff (once per tip): inbox and email, through engagement."""
+    return services.sos_alert_send(tip_id=tip_id)
 
 
 @shared_task

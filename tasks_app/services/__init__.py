@@ -18,7 +18,7 @@ from tasks_app.services.dispatch import (
     tasks_needing_widening,
     volunteer_on_call_set,
 )
-from tasks_app.services.notifications import claim_remind, claims_due_reminder, notification_send
+from tasks_app.services.reminders import claim_remind, claims_due_reminder
 from tasks_app.services.tasks import (
     task_cancel,
     task_close,
@@ -41,7 +41,6 @@ __all__ = [
     "claims_due_reminder",
     "claims_stale_on_site",
     "dispatch_widen",
-    "notification_send",
     "offer_accept",
     "offer_decline",
     "task_cancel",

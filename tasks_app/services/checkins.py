@@ -17,6 +17,7 @@ from tasks_app.errors import (
 )
 from tasks_app.models import CheckIn, CheckInFlag, CheckInKind, Claim, ClaimStatus, Task
 from tasks_app.services.claims import _lock_task_and_claim, claim_pay_locked
+from tasks_app.services.events import claim_event_publish
 
 MAX_ACCURACY_M = 100.0  # a fix vaguer than this (or than the geofence) proves little
 MAX_SPEED_MPS = 50.0  # 180 km/h: faster than anyone reaches a patrol in a city
@@ -152,5 +153,6 @@ def _apply(*, task: Task, claim: Claim, kind: str, now: datetime) -> None:
         claim.checked_out_at = now
         claim.completed_at = now
         claim.save(update_fields=["status", "checked_out_at", "completed_at", "updated_at"])
+        claim_event_publish("claim.completed", claim=claim)
         if task.auto_approve and not claim_is_suspicious(claim=claim):
             claim_pay_locked(task=task, claim=claim, user=None, now=now)

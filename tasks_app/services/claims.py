@@ -19,6 +19,7 @@ from tasks_app.errors import (
 )
 from tasks_app.models import Claim, ClaimStatus, Task, TaskStatus
 from tasks_app.services.escrow import escrow_payout, escrow_return
+from tasks_app.services.events import claim_event_publish
 
 
 def _lock_task_and_claim(claim: Claim) -> tuple[Task, Claim]:
@@ -117,6 +118,9 @@ def claim_pay_locked(*, task: Task, claim: Claim, user: User | None, now: dateti
     claim.points_paid = task.points
     claim.save(update_fields=["status", "decided_at", "decided_by", "points_paid", "updated_at"])
     claim.task = task
+    # Approval and payment are one step here; listeners fold both into one piece of news.
+    claim_event_publish("claim.approved", claim=claim, points=task.points)
+    claim_event_publish("claim.paid", claim=claim, points=task.points)
     return claim
 
 
@@ -146,6 +150,7 @@ def claim_reject(*, claim: Claim, user: User | None, reason: str = "", now: date
     claim.reject_reason = reason[:300]
     claim.save(update_fields=["status", "decided_at", "decided_by", "reject_reason", "updated_at"])
     claim.task = task
+    claim_event_publish("claim.rejected", claim=claim, reason=claim.reject_reason)
     return claim
 
 
@@ -160,6 +165,7 @@ def claim_mark_no_show_locked(*, task: Task, claim: Claim, now: datetime) -> Non
     task.save(update_fields=["escrow_points", "updated_at"])
     claim.status = ClaimStatus.NO_SHOW
     claim.save(update_fields=["status", "updated_at"])
+    claim_event_publish("claim.no_show", claim=claim)
 
 
 @transaction.atomic
@@ -200,6 +206,7 @@ def claim_settle_without_checkout(*, claim: Claim, now: datetime | None = None) 
         claim.status = ClaimStatus.COMPLETED
         claim.completed_at = now
         claim.save(update_fields=["status", "completed_at", "updated_at"])
+        claim_event_publish("claim.completed", claim=claim)
         return claim
     claim.task = task
     return claim_reject(

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -14,14 +14,13 @@ from tasks_app.errors import NotCitizenError, OfferClosedError, TaskInvalidError
 from tasks_app.models import (
     LIVE_CLAIM_STATUSES,
     DispatchOffer,
-    NotificationKind,
     OfferStatus,
     Task,
     TaskStatus,
     VolunteerStatus,
 )
 from tasks_app.services.claims import claim_create
-from tasks_app.services.notifications import notification_send
+from tasks_app.services.events import offer_event_publish
 
 POSITION_FRESH_FOR = timedelta(minutes=30)
 MAX_DISPATCH_KM = 20.0
@@ -100,16 +99,7 @@ def task_dispatch(*, task: Task, count: int | None = None, now: datetime | None 
             distance_m=round(distance, 1),
             expires_at=now + timedelta(minutes=task.dispatch_timeout_minutes),
         )
-        with translation.override(offer.user.preferred_language):
-            title = _("Urgent: %(title)s, %(km).1f km from you") % {"title": task.title, "km": distance / 1000}
-        notification_send(
-            user=offer.user,
-            kind=NotificationKind.DISPATCH_OFFER,
-            cause=f"offer:{offer.id}",
-            title=title,
-            body=task.address,
-            url="/tasks/on-call/",
-        )
+        offer_event_publish(offer=offer)
         offers.append(offer)
     return offers
 

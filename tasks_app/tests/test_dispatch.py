@@ -62,13 +62,14 @@ def test_offers_widen_after_declines_or_timeout(make_task, volunteers) -> None:
         services.offer_accept(offer=first[1], user=volunteers[1], now=later)
 
 
-def test_through_the_api(api_as, make_task, staff, citizen) -> None:
+def test_through_the_api(api_as, make_task, staff, citizen, django_capture_on_commit_callbacks) -> None:
     me = api_as(citizen)
     on = me.post("/volunteer/on-call", {"on_call": True, "lat": SITE[0] + 0.001, "lon": SITE[1], "accuracy_m": 10})
     assert on.status_code == 200
     assert on.json()["on_call"] is True
     task = make_task(headcount=1)
-    offers = api_as(staff).post(f"/tasks/{task.id}/dispatch", {"count": 3}).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        offers = api_as(staff).post(f"/tasks/{task.id}/dispatch", {"count": 3}).json()
     assert offers["count"] == 1
     offer_id = offers["items"][0]["id"]
     assert me.get("/offers").json()["items"][0]["id"] == offer_id
@@ -76,6 +77,10 @@ def test_through_the_api(api_as, make_task, staff, citizen) -> None:
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted"
     assert me.get("/claims").json()["count"] == 1
-    assert me.get("/volunteer/notifications").json()["count"] == 1
+    # the offer reached the one inbox (engagement's), linking to the on-call page where it is answered
+    inbox = me.get("/inbox").json()
+    assert [(n["kind"], n["link"]) for n in inbox["items"]] == [("dispatch_offer", "/tasks/on-call/")]
+    assert task.title in inbox["items"][0]["title"]
+    assert me.get("/volunteer/notifications").status_code == 404  # the old inbox is gone
     assert api_as(UserFactory()).post(f"/offers/{offer_id}/accept").status_code == 404
     assert me.post(f"/tasks/{task.id}/dispatch", {}).status_code == 403

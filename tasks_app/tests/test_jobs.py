@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from ledger.models import Transaction
 from tasks_app import services, tasks
-from tasks_app.models import Claim, ClaimStatus, Notification, Task, TaskStatus
+from tasks_app.models import Claim, ClaimStatus, Task, TaskStatus
 from tasks_app.tests.conftest import SITE, assert_escrow_exact, budget_available, escrow_balance, wallet_balance
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,12 @@ def test_auto_approve_job_pays_clean_completed_claims_only(agency, make_task, ci
     assert_escrow_exact(agency)
 
 
-def test_reminder_job_notifies_once_an_hour_before(make_task, citizen, django_capture_on_commit_callbacks) -> None:
+def test_reminder_job_notifies_once_an_hour_before(
+    make_task, citizen, api_as, django_capture_on_commit_callbacks
+) -> None:
+    # given a citizen who allows email, with one task starting within the hour and one later
+    me = api_as(citizen)
+    assert me.patch("/engagement/profile", {"email_opt_in": True}).status_code == 200
     soon = timezone.now() + timedelta(minutes=40)
     later = timezone.now() + timedelta(hours=5)
     due = services.claim_create(task=make_task(starts_at=soon, ends_at=soon + timedelta(hours=1)), user=citizen)
@@ -87,9 +92,11 @@ def test_reminder_job_notifies_once_an_hour_before(make_task, citizen, django_ca
         assert tasks.claims_remind_task.delay().get() == 1
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.claims_remind_task.delay().get() == 0
-    notes = list(Notification.objects.filter(user=citizen))
-    assert len(notes) == 1
-    assert notes[0].url == f"/tasks/{due.task_id}/onsite/"
+    # then one reminder in the inbox, linking to the on-site page, and one email
+    reminders = [n for n in me.get("/inbox").json()["items"] if n["kind"] == "task_reminder"]
+    assert len(reminders) == 1
+    assert reminders[0]["link"] == f"/tasks/{due.task_id}/onsite/"
+    assert due.task.title in reminders[0]["title"]
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [citizen.email]
     assert Claim.objects.get(pk=due.pk).reminded_at is not None

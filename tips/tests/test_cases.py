@@ -11,10 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import grid_membership_add
+from core.events import publish
+from engagement.models import Notification as InboxMessage  # the one inbox (engagement's)
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from tips import services
-from tips.models import CaseEvent, Notification, Tip, TipStatus
+from tips.models import CaseEvent, Tip, TipStatus
 from tips.tasks import escalate_overdue_cases_task
 from tips.tests.conftest import IN_COMMUNITY, IN_STREET_ONLY, jpeg_bytes, upload
 
@@ -58,6 +60,12 @@ def new_tip(world, *, reporter=None, point=IN_COMMUNITY, category="urban_managem
         lon=point[1],
         **kw,
     )
+
+
+def english(user) -> None:
+    """The user reads Fubi in English (so a test can compare message texts)."""
+    user.preferred_language = "en"
+    user.save(update_fields=["preferred_language"])
 
 
 def act(api, tip_id: int, action: str, **body):
@@ -164,23 +172,45 @@ def test_queue_filters_and_orders_sos_first_then_oldest(world, api_as) -> None:
 def test_sos_alerts_the_grids_staff_at_once(world, api_as, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         tip = new_tip(world, category="fighting", kind="sos", description="Fight with knives")
-    alerted = set(Notification.objects.filter(tip=tip, kind="sos_alert").values_list("user_id", flat=True))
+    alerts = InboxMessage.objects.filter(kind="case_sos", link=f"/staff/cases/{tip.id}/")
     # community staff and district staff (above it) are alerted; the other grid's staff are not
-    assert alerted == {world["community_staff"].id, world["district_staff"].id}
-    assert len(mail.outbox) == 1
-    assert set(mail.outbox[0].to) == {world["community_staff"].email, world["district_staff"].email}
-    assert "SOS" in mail.outbox[0].subject
+    assert {n.user_id for n in alerts} == {world["community_staff"].id, world["district_staff"].id}
+    # and each is mailed at once, although no staff member opted in to email (an alarm is the job)
+    staff_emails = sorted([world["community_staff"].email, world["district_staff"].email])
+    assert sorted(m.to[0] for m in mail.outbox) == staff_emails
+    assert all("SOS" in m.subject and "Fight with knives" in m.body for m in mail.outbox)
     tip.refresh_from_db()
     assert tip.sos_alerted_at is not None
     assert tip.accept_due_at - tip.created_at <= timedelta(minutes=5)
-    # the email job is safe to run twice
-    assert services.sos_alert_email_send(tip_id=tip.id) == 0
-    assert len(mail.outbox) == 1
-    inbox = api_as(world["community_staff"]).get("/notifications").json()
-    assert inbox["items"][0]["kind"] == "sos_alert"
+    # the alert job is safe to run twice, and a replayed event adds nothing either
+    assert services.sos_alert_send(tip_id=tip.id) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("case.sos", user=world["community_staff"], obj=tip)
+    assert len(mail.outbox) == 2
+    assert alerts.count() == 2
+    inbox = api_as(world["community_staff"]).get("/inbox").json()
+    assert inbox["unread"] == 1
+    assert inbox["items"][0]["kind"] == "case_sos"
+    assert tip.reference in inbox["items"][0]["title"]
+    # the reporter hears nothing of the alert
+    assert api_as(world["citizen"]).get("/inbox").json()["count"] == 0
 
 
-def test_overdue_cases_escalate_once_to_the_parent_grids_staff(world, api_as) -> None:
+def test_sos_alert_never_reveals_an_anonymous_reporter(world, django_capture_on_commit_callbacks) -> None:
+    reporter = world["citizen"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tip = new_tip(world, category="fighting", kind="sos", anonymous=True, description="Shouting")
+    alerts = list(InboxMessage.objects.filter(kind="case_sos"))
+    assert len(alerts) == 2
+    texts = " ".join(f"{n.title} {n.body} {n.link}" for n in alerts) + " ".join(m.body for m in mail.outbox)
+    for secret in (reporter.email, reporter.shown_name, f"/users/{reporter.id}"):
+        assert secret not in texts
+    assert tip.reference in texts
+
+
+def test_overdue_cases_escalate_once_to_the_parent_grids_staff(
+    world, api_as, django_capture_on_commit_callbacks
+) -> None:
     # given a community tip (accept within 60 minutes) and staff only on the community and district
     tip = new_tip(world)
     street_staff = world["citizen2"].__class__.objects.create_user(email="street@example.com", password="x-x-x-x-9")
@@ -190,8 +220,9 @@ def test_overdue_cases_escalate_once_to_the_parent_grids_staff(world, api_as) ->
     # when time moves past the accept deadline
     later = timezone.now() + timedelta(minutes=61)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert escalate_overdue_cases_task() == 1
-        assert escalate_overdue_cases_task() == 0  # idempotent
+        with django_capture_on_commit_callbacks(execute=True):
+            assert escalate_overdue_cases_task() == 1
+            assert escalate_overdue_cases_task() == 0  # idempotent
         queue = api_as(world["district_staff"]).get("/cases", {"overdue": "true"}).json()
     tip.refresh_from_db()
     # then the case is escalated to the parent grid (the street), with an event and a notification
@@ -199,8 +230,17 @@ def test_overdue_cases_escalate_once_to_the_parent_grids_staff(world, api_as) ->
     event = CaseEvent.objects.get(tip=tip, action="escalate")
     assert event.actor is None
     assert event.data["stage"] == "accept"
-    notes = Notification.objects.filter(tip=tip, kind="case_escalated")
-    assert [n.user_id for n in notes] == [street_staff.id]
+
+    def notes():
+        return InboxMessage.objects.filter(kind="case_escalated", link=f"/staff/cases/{tip.id}/")
+
+    assert [n.user_id for n in notes()] == [street_staff.id]
+    assert street_staff.email in [m.to[0] for m in mail.outbox]  # staff alerts are mailed regardless
+    # a replayed event (a sweep retried after commit) adds nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("case.escalated", user=street_staff, obj=tip, stage="accept", grid_id=world["street"].id)
+    assert notes().count() == 1
+    assert tip.reference in notes().get().title
     assert queue["items"][0]["escalated"] is True
     # the reporter's timeline does not show internal escalations
     detail = api_as(world["citizen"]).get(f"/tips/{tip.id}").json()
@@ -208,22 +248,30 @@ def test_overdue_cases_escalate_once_to_the_parent_grids_staff(world, api_as) ->
     # when accepted but not verified within 72 hours, it escalates again for the verify stage
     act(api_as(world["district_staff"]), tip.id, "accept")
     much_later = timezone.now() + timedelta(hours=73)
-    with mock.patch("django.utils.timezone.now", return_value=much_later):
+    with (
+        mock.patch("django.utils.timezone.now", return_value=much_later),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert escalate_overdue_cases_task() == 1
         assert escalate_overdue_cases_task() == 0
     tip.refresh_from_db()
     assert tip.escalation_stage == "verify"
+    assert notes().count() == 2  # one more alert, for the verify stage
     assert CaseEvent.objects.filter(tip=tip, action="escalate").count() == 2
 
 
-def test_verify_pays_the_reward_once_from_the_grid_centre_budget(world, api_as) -> None:
+def test_verify_pays_the_reward_once_from_the_grid_centre_budget(
+    world, api_as, django_capture_on_commit_callbacks
+) -> None:
     api = api_as(world["district_staff"])
+    english(world["citizen"])
     tip = new_tip(world, category="mental_health")
     centre_account = ledger_services.agency_budget_account(world["centre"])
     budget_before = ledger_selectors.account_balance(centre_account)["balance"]
-    act(api, tip.id, "accept")
-    act(api, tip.id, "assign")
-    response = act(api, tip.id, "verify", note="confirmed on site")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(api, tip.id, "accept")
+        act(api, tip.id, "assign")
+        response = act(api, tip.id, "verify", note="confirmed on site")
     assert response.status_code == 200
     assert response.json()["reward_points"] == 10_000
     assert balance(world["citizen"]) == 10_000
@@ -238,8 +286,10 @@ def test_verify_pays_the_reward_once_from_the_grid_centre_budget(world, api_as) 
     detail = api_as(world["citizen"]).get(f"/tips/{tip.id}").json()
     assert detail["reward_points"] == 10_000
     assert [s["status"] for s in detail["timeline"]] == ["submitted", "accepted", "assigned", "verified", "verified"]
-    kinds = set(Notification.objects.filter(user=world["citizen"]).values_list("kind", flat=True))
-    assert kinds == {"tip_status", "tip_reward"}
+    inbox = api_as(world["citizen"]).get("/inbox").json()["items"]
+    tip_news = [(n["title"], n["body"]) for n in inbox if n["kind"] == "tip_status"]
+    assert len(tip_news) == 3  # accepted, assigned, verified: once each
+    assert (f"Your tip {tip.reference}: Verified", "Reward: 10000 FZB") in tip_news
 
 
 def test_verify_with_idempotency_key_replays_without_paying_twice(world, api_as) -> None:
@@ -283,8 +333,11 @@ def test_verify_fails_whole_when_the_budget_is_short(world, api_as) -> None:
     assert not CaseEvent.objects.filter(tip=tip2, action="verify").exists()
 
 
-def test_duplicates_are_proposed_and_merged_keeping_every_reporter_informed(world, api_as) -> None:
+def test_duplicates_are_proposed_and_merged_keeping_every_reporter_informed(
+    world, api_as, django_capture_on_commit_callbacks
+) -> None:
     api = api_as(world["district_staff"])
+    english(world["citizen2"])
     first = new_tip(world, category="fire_hazard", description="Blocked fire exit")
     second = new_tip(
         world, reporter=world["citizen2"], category="fire_hazard", point=(26.0705, 119.2505), anonymous=True
@@ -304,9 +357,10 @@ def test_duplicates_are_proposed_and_merged_keeping_every_reporter_informed(worl
     assert response.status_code == 200
     assert response.json()["duplicate_of"]["id"] == first.id
     # and the first goes on to be verified
-    act(api, first.id, "accept")
-    act(api, first.id, "assign")
-    act(api, first.id, "verify")
+    with django_capture_on_commit_callbacks(execute=True):
+        act(api, first.id, "accept")
+        act(api, first.id, "assign")
+        act(api, first.id, "verify")
     # then the first reporter is rewarded (the category's 100), the duplicate's reporter is not
     assert balance(world["citizen"]) == 100
     assert balance(world["citizen2"]) == 0
@@ -314,8 +368,14 @@ def test_duplicates_are_proposed_and_merged_keeping_every_reporter_informed(worl
     detail = api_as(world["citizen2"]).get(f"/tips/{second.id}").json()
     assert detail["merged_into"] == {"reference": first.reference, "status": "verified"}
     assert [s["status"] for s in detail["timeline"]] == ["submitted", "duplicate", "accepted", "assigned", "verified"]
-    merged = Notification.objects.filter(user=world["citizen2"], kind="merged_status")
-    assert [n.status for n in merged.order_by("id")] == ["accepted", "assigned", "verified"]
+    inbox = api_as(world["citizen2"]).get("/inbox").json()["items"]
+    merged = [n for n in reversed(inbox) if n["title"].startswith("The case your tip")]
+    assert [n["title"].rsplit(": ", 1)[1] for n in merged] == ["Accepted", "Assigned", "Verified"]
+    assert {n["link"] for n in merged} == {f"/tips/{second.id}/"}
+    assert all(first.reference in n["body"] for n in merged)
+    # and the merged reporter's anonymity holds: the primary's reporter learns nothing of them
+    first_inbox = json.dumps(api_as(world["citizen"]).get("/inbox").json())
+    assert second.reference not in first_inbox
     # a duplicate cannot be the target of another merge
     third = new_tip(world, category="fire_hazard")
     assert act(api, third.id, "mark_duplicate", duplicate_of=second.id).status_code == 409

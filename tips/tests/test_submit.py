@@ -6,7 +6,9 @@ import pytest
 from django.test import Client, override_settings
 from PIL import Image
 
-from tips.models import CaseEvent, Notification, Tip, TipPhoto
+from engagement.models import Notification
+from tips import services
+from tips.models import CaseEvent, Tip, TipPhoto
 from tips.services import place_code_create
 from tips.tests.conftest import (
     IN_COMMUNITY,
@@ -203,7 +205,7 @@ def test_a_place_code_fills_the_location(world, submit) -> None:
     assert response.json()["code"] == "unknown_place_code"
 
 
-def test_my_tips_and_the_timeline(world, submit, api_as) -> None:
+def test_my_tips_and_the_timeline(world, submit, api_as, django_capture_on_commit_callbacks) -> None:
     tip_id = submit(world["citizen"]).json()["id"]
     submit(world["citizen2"])
     mine = api_as(world["citizen"]).get("/tips").json()
@@ -213,9 +215,17 @@ def test_my_tips_and_the_timeline(world, submit, api_as) -> None:
     assert [step["status"] for step in detail["timeline"]] == ["submitted"]
     assert detail["reward_points"] == 0
     assert api_as(world["citizen2"]).get(f"/tips/{tip_id}").status_code == 404
-    inbox = api_as(world["citizen"]).get("/notifications").json()
+    # when staff accept it, the reporter hears of it in the one inbox (engagement's)
+    world["citizen"].preferred_language = "en"
+    world["citizen"].save(update_fields=["preferred_language"])
+    tip = Tip.objects.get(pk=tip_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_transition(tip=tip, actor=world["district_staff"], action="accept")
+    inbox = api_as(world["citizen"]).get("/inbox").json()
     assert inbox["unread"] == 1
-    assert tip_id == inbox["items"][0]["tip_id"]
+    assert inbox["items"][0]["link"] == f"/tips/{tip_id}/"
+    assert inbox["items"][0]["title"] == f"Your tip {tip.reference}: Accepted"
+    assert api_as(world["citizen"]).get("/notifications").status_code == 404  # the old inbox is gone
 
 
 def test_idempotency_key_replays_a_tip_submission(world, api_as) -> None:
