@@ -113,10 +113,13 @@ def test_citizen_sees_level_badge_streak_and_reads_the_inbox(world, make_user, n
     items = page.get_by_test_id("notification")
     assert items.count() == 3  # task approved, badge earned, level 2 reached
     assert "Task approved: +150 FZB" in page.content()
+    assert page.get_by_test_id("inbox-unread").inner_text() == "3"  # the top bar's count
     screenshot(page, "engagement-inbox-phone")
     page.get_by_test_id("mark-all-read").click()
     page.wait_for_load_state("networkidle")
     assert "0 unread" in page.get_by_test_id("unread-count").inner_text()
+    assert page.get_by_test_id("inbox-unread").count() == 0
+    assert page.get_by_test_id("inbox-link").is_visible()
     page.goto("/me/badges/")
     assert "earned" in page.get_by_test_id("badge-first_patrol").get_attribute("class")
     assert "locked" in page.get_by_test_id("badge-ten_tasks").get_attribute("class")
