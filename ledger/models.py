@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
@@ -52,7 +53,7 @@ class TransactionKind(models.TextChoices):
 
 
 class HoldStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("hold status", "Open")
     CAPTURED = "captured", _("Captured")
     RELEASED = "released", _("Released")
 
