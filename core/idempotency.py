@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
@@ -94,23 +94,28 @@ class IdempotencyMiddleware:
 
     def _run_once(self, request: HttpRequest, user, key: str, fingerprint: str) -> HttpResponse:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        user=user, key=key, fingerprint=fingerprint, status_code=0, content_type="", body=b""
-                    )
-            except IntegrityError:
-                # The twin committed first (we waited on its row lock): replay or refuse.
+            # ON CONFLICT DO NOTHING waits for a twin holding the same (user, key) to finish: if it
+            # committed we get no row and replay it, if it rolled back our insert goes through.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO core_idempotencyrecord"
+                    " (created_at, updated_at, user_id, key, fingerprint, status_code, content_type, body)"
+                    " VALUES (now(), now(), %s, %s, %s, 0, '', '') ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+                    [user.pk, key, fingerprint],
+                )
+                row = cursor.fetchone()
+            if row is None:
                 record = IdempotencyRecord.objects.get(user=user, key=key)
                 if record.fingerprint != fingerprint:
                     return error_response(IdempotencyKeyReusedError(key=key))
                 return replay(record)
             response = self.get_response(request)
             if 200 <= response.status_code < 300 and not response.streaming:
-                record.status_code = response.status_code
-                record.content_type = response.get("Content-Type", "application/json")
-                record.body = response.content
-                record.save(update_fields=["status_code", "content_type", "body", "updated_at"])
+                IdempotencyRecord.objects.filter(pk=row[0]).update(
+                    status_code=response.status_code,
+                    content_type=response.get("Content-Type", "application/json"),
+                    body=response.content,
+                )
             else:
                 transaction.set_rollback(True)
             return response
