@@ -5,6 +5,7 @@ start without a real secret key.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -185,6 +186,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# Before `collectstatic` (development, tests, benchmarks) STATIC_ROOT does not exist yet; WhiteNoise
+# would warn about it in every process, while runserver and the finders serve the files anyway.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
