@@ -88,7 +88,7 @@ def test_staff_alerts_are_mailed_without_opt_in_and_never_name_an_anonymous_repo
     ]
     assert sorted(m.subject for m in mail.outbox) == [
         f"Fubi: Case {tip.reference} escalated to you: accept deadline missed",
-        f"Fubi: SOS {tip.reference}: fighting in West community",
+        f"Fubi: SOS {tip.reference}: {tip.category.name_en} in West community",
     ]
     assert {tuple(m.to) for m in mail.outbox} == {(staff.email,)}
     # and nothing names the reporter
