@@ -34,12 +34,9 @@ def request_user(request: HttpRequest):
     """The user a request authenticates as: X-Session-Token first, then the session cookie."""
     token = request.headers.get("X-Session-Token")
     if token:
-        from allauth.headless.internal.sessionkit import authenticate_by_x_session_token
+        from accounts.security import session_token_user
 
-        found = authenticate_by_x_session_token(token)
-        # accounts.security reuses this lookup, so a request authenticates its token once.
-        request.fubi_token_user = (token, found[0] if found else None)
-        return found[0] if found else None
+        return session_token_user(request, token)  # kept on the request: ninja's auth reuses it
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
 
