@@ -8,26 +8,23 @@ from django.db import transaction
 
 from accounts import services
 from accounts.models import Agency, AgencyKind, Grid, GridLevel, PickupPoint, Role, User
+from core.geo import box_ring
 
 DEMO_PASSWORD = "fubi-demo-2026"  # noqa: S105 - published demo password, never in production
 
 
-def _box(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[list[float]]:
-    return [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
-
-
 GRIDS = [
     # code, name, level, parent code, boundary
-    ("gulou", "鼓楼区 Gulou District", GridLevel.DISTRICT, None, _box(26.040, 119.250, 26.130, 119.340)),
-    ("guxi", "鼓西街道 Guxi Street", GridLevel.STREET, "gulou", _box(26.060, 119.260, 26.100, 119.300)),
-    ("dongjie", "东街街道 Dongjie Street", GridLevel.STREET, "gulou", _box(26.060, 119.300, 26.100, 119.330)),
-    ("guxi-xihu", "西湖社区 Xihu Community", GridLevel.COMMUNITY, "guxi", _box(26.070, 119.270, 26.090, 119.290)),
+    ("gulou", "鼓楼区 Gulou District", GridLevel.DISTRICT, None, box_ring(26.040, 119.250, 26.130, 119.340)),
+    ("guxi", "鼓西街道 Guxi Street", GridLevel.STREET, "gulou", box_ring(26.060, 119.260, 26.100, 119.300)),
+    ("dongjie", "东街街道 Dongjie Street", GridLevel.STREET, "gulou", box_ring(26.060, 119.300, 26.100, 119.330)),
+    ("guxi-xihu", "西湖社区 Xihu Community", GridLevel.COMMUNITY, "guxi", box_ring(26.070, 119.270, 26.090, 119.290)),
     (
         "dongjie-sanfang",
         "三坊社区 Sanfang Community",
         GridLevel.COMMUNITY,
         "dongjie",
-        _box(26.075, 119.300, 26.090, 119.315),
+        box_ring(26.075, 119.300, 26.090, 119.315),
     ),
 ]
 

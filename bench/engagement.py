@@ -65,7 +65,8 @@ def setup(args: argparse.Namespace) -> dict:
     rng = random.Random(7)
     started = time.perf_counter()
     tips.categories_ensure()
-    ring = lambda a, b, c, d: [[b, a], [d, a], [d, c], [b, c], [b, a]]  # noqa: E731
+    from core.geo import box_ring as ring
+
     district = Grid.objects.create(
         code="b-d", name="District", level=GridLevel.DISTRICT, boundary=ring(26.0, 119.2, 26.2, 119.4)
     )

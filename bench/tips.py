@@ -84,13 +84,11 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from accounts.models import Agency, AgencyKind, Grid, GridMembership, User
+    from core.geo import box_ring as box
     from tips import photos, selectors, services
     from tips.models import Tip, TipCategory, TipKind, TipStatus
     from tips.schemas import case_out
     from tips.tests.conftest import png_bomb_bytes
-
-    def box(a: float, b: float, c: float, d: float) -> list[list[float]]:
-        return [[b, a], [d, a], [d, c], [b, c], [b, a]]
 
     centre = Agency.objects.create(name="Bench centre", kind=AgencyKind.GRID_CENTRE)
     district = Grid.objects.create(

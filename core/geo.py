@@ -56,3 +56,8 @@ def ring_area_deg2(ring: Ring) -> float:
         x2, y2 = ring[(i + 1) % n][0], ring[(i + 1) % n][1]
         total += x1 * y2 - x2 * y1
     return abs(total) / 2
+
+
+def box_ring(min_lat: float, min_lon: float, max_lat: float, max_lon: float) -> list[list[float]]:
+    """A closed rectangular ring of [lon, lat] pairs, as grid boundaries are stored."""
+    return [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
