@@ -12,12 +12,13 @@ from django.utils import timezone
 from ninja.security import APIKeyHeader
 
 from accounts.models import User
+from core.rows import prepared_cursor
 
 DB_SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
 class TokenSessionStore(db_sessions.SessionStore):
-    """Django's database session store, loading its row with one plain statement.
+    """Django's database session store, loading its row with one plain, prepared statement.
 
     The same row and the same rule as ``_get_session_from_db`` (the key, not yet expired), without
     building an ORM query on every API request.
@@ -27,9 +28,9 @@ class TokenSessionStore(db_sessions.SessionStore):
     key_salt = "django.contrib.sessions." + db_sessions.SessionStore.__qualname__
 
     def _get_session_from_db(self) -> Session | None:
-        connection = connections[router.db_for_read(Session)]
-        table = connection.ops.quote_name(Session._meta.db_table)
-        with connection.cursor() as cursor:
+        alias = router.db_for_read(Session)
+        table = connections[alias].ops.quote_name(Session._meta.db_table)
+        with prepared_cursor(alias) as cursor:
             cursor.execute(
                 f"SELECT session_data, expire_date FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608 - the model's own table name
                 [self.session_key, timezone.now()],

@@ -104,7 +104,7 @@ def setup(args: argparse.Namespace) -> tuple[int, int, list[str]]:
         store = SessionStore()
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            BACKEND_SESSION_KEY: "accounts.backends.ModelBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         key = uuid.uuid4().hex

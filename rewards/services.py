@@ -22,6 +22,7 @@ from accounts.models import Role, User
 from accounts.selectors import pickup_points_for_clerk
 from core.errors import InvalidError
 from core.events import publish
+from core.rows import PlainRead
 from ledger import services as ledger_services
 from rewards.errors import (
     AlreadyFulfilledError,
@@ -40,6 +41,20 @@ from rewards.errors import (
 from rewards.models import Redemption, RedemptionStatus, RedemptionTally, Reward, VoucherCode
 
 MAX_QUANTITY = 10
+_REWARD = f'"{Reward._meta.db_table}"'
+# The read a burst repeats thousands of times, built once: the reward if it is on sale now (as
+# Reward.objects.available()) and the order this citizen's request key already made, if any.
+REWARD_ON_SALE = PlainRead(
+    Reward,
+    extra=[
+        f'(SELECT r.id FROM "{Redemption._meta.db_table}" r WHERE r.user_id = %s AND r.request_key = %s)',  # noqa: S608 - table names
+    ],
+    where=(
+        f"{_REWARD}.id = %s AND {_REWARD}.is_active"
+        f" AND ({_REWARD}.starts_at IS NULL OR {_REWARD}.starts_at <= %s)"
+        f" AND ({_REWARD}.ends_at IS NULL OR {_REWARD}.ends_at > %s)"
+    ),
+)
 # Pickup codes: no 0/O, 1/I/L, so a clerk can type what a citizen reads out.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -112,15 +127,16 @@ def reward_redeem(
         raise InvalidQuantityError(
             _("Choose a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY}, quantity=quantity, max=MAX_QUANTITY
         )
-    reward = Reward.objects.available().filter(pk=reward_id).first()
-    if reward is None:
+    now = timezone.now()
+    found = REWARD_ON_SALE.get_with_extra(user.pk, request_key, reward_id, now, now)
+    if found is None:
         raise RewardNotFoundError(reward_id=reward_id)
+    reward, (replayed_id,) = found
     if reward.stock_left < quantity:
-        # The thousands who arrive after the last item leave here, without a lock or a write; the
-        # conditional UPDATE in _redeem_locked is what decides for everyone else.
-        replayed = Redemption.objects.filter(user=user, request_key=request_key).first() if request_key else None
-        if replayed is not None:
-            return replayed
+        # The thousands who arrive after the last item leave here, after one prepared read and
+        # without a lock or a write; the conditional UPDATE in _redeem_locked decides for the rest.
+        if replayed_id is not None:
+            return Redemption.objects.get(pk=replayed_id)
         raise OutOfStockError(stock_left=reward.stock_left)
     pickup_point = None
     if not reward.is_virtual:

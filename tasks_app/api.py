@@ -140,7 +140,7 @@ def task_cancel_api(request: HttpRequest, task_id: int) -> object:
 @router.post("/tasks/{task_id}/claims", response={201: ClaimOut})
 def claim_create_api(request: HttpRequest, task_id: int) -> Status:
     """Take one place (409 task_full, already_claimed, task_not_open)."""
-    task = selectors.task_get_for_claim(task_id=task_id)
+    task = selectors.task_get_for_claim(task_id=task_id, user=request.auth)
     return Status(201, services.claim_create(task=task, user=request.auth))
 
 

@@ -83,9 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.MessageMiddleware",  # pages only: nothing under /api/ flashes messages
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",  # django-csp for documents; JSON responses load nothing
     "allauth.account.middleware.AccountMiddleware",
     "core.idempotency.IdempotencyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -128,15 +128,23 @@ DATABASES = {
 # The embedded server answers on a Unix socket given as ?host=/path; keep it in HOST like any other.
 if "host" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
+# The hot reads (core.rows: the session's user, a claim's task, a reward) run as prepared statements;
+# psycopg prepares only what asks to be (the ORM's client-binding cursors never do). Off behind a
+# pooler that cannot keep prepared statements.
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("Fubi runs on PostgreSQL only: DATABASE_URL must be a postgres:// URL")
+# Django's PostgreSQL backend whose health checks ping only connections that sat idle (core/db).
+DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials before checking them
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, loading the session's user with one prepared read
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

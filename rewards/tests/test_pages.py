@@ -16,7 +16,7 @@ PASSWORD = "correct-horse-battery-9"
 
 def logged_in(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.ModelBackend")
     return client
 
 

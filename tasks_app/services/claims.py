@@ -47,10 +47,18 @@ def claim_create(*, task: Task, user: User, now: datetime | None = None) -> Clai
     if task.status != TaskStatus.OPEN or task.ends_at <= now:
         raise TaskNotOpenError(task_id=task.pk, status=task.status)
     if task.slots_taken >= task.headcount:
-        if Claim.objects.filter(task_id=task.pk, user=user).exclude(status=ClaimStatus.CANCELLED).exists():
+        if _holds_live_claim(task=task, user=user):
             raise AlreadyClaimedError(task_id=task.pk)
         raise TaskFullError(task_id=task.pk, headcount=task.headcount)
     return _claim_take(task=task, user=user, now=now)
+
+
+def _holds_live_claim(*, task: Task, user: User) -> bool:
+    """Whether the citizen holds a place on the task; tasks_app.selectors.task_get_for_claim read it already."""
+    preloaded = getattr(task, "live_claim_of", None)
+    if preloaded is not None and preloaded[0] == user.pk:
+        return preloaded[1]
+    return Claim.objects.filter(task_id=task.pk, user=user).exclude(status=ClaimStatus.CANCELLED).exists()
 
 
 @transaction.atomic
