@@ -3,6 +3,7 @@
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -241,3 +242,24 @@ class PickupPointMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.pickup_point}"
+
+
+class UserSession(AbstractBaseSession):
+    """A Django database session (a browser's cookie or an app's X-Session-Token), with the signed-in
+    user's id in a column of its own: the API loads a token's session and its user in one statement
+    (accounts.security), and deleting a user deletes their sessions. Django's documented way to extend
+    the database session engine; the engine is accounts.sessions."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user")
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from accounts.sessions import SessionStore
+
+        return SessionStore

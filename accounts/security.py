@@ -3,70 +3,78 @@
 from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.internal.sessionkit import lookup_session
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends import db as db_sessions
-from django.contrib.sessions.models import Session
-from django.db import connections, router
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from ninja.security import APIKeyHeader
 
-from accounts.models import User
-from core.rows import prepared_cursor
+from accounts.models import User, UserSession
+from accounts.sessions import SessionStore
+from core.rows import PlainRead
 
-DB_SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"
+
+_USER = f'"{User._meta.db_table}"'
+# A live session and its signed-in user, in one prepared statement.
+SESSION_USER = PlainRead(
+    User,
+    extra=["s.session_data"],
+    joins=f'JOIN "{UserSession._meta.db_table}" s ON s.user_id = {_USER}.id',
+    where="s.session_key = %s AND s.expire_date > %s",
+)
 
 
-class TokenSessionStore(db_sessions.SessionStore):
-    """Django's database session store, loading its row with one plain, prepared statement.
+def _hash_verified(user: User, session_hash: str | None) -> bool:
+    if not session_hash:
+        return False
+    if constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return True
+    # signed with a retired SECRET_KEY (SECRET_KEY_FALLBACKS): still valid, as Django's get_user allows
+    return any(constant_time_compare(session_hash, fallback) for fallback in user.get_session_auth_fallback_hash())
 
-    The same row and the same rule as ``_get_session_from_db`` (the key, not yet expired), without
-    building an ORM query on every API request.
+
+def token_user(token: str) -> User | None:
+    """The user a session token signs in, or None: one statement for the session and the user.
+
+    The same rules as Django's ``get_user`` over allauth's ``lookup_session``: the session exists and
+    has not expired, its signed data name this user and a configured backend, the backend lets the
+    user in (active), and the session's auth hash matches the user's password (a password change
+    ends every other session).
     """
-
-    # Django salts the signed session data with the store's class name: sign and read as its own.
-    key_salt = "django.contrib.sessions." + db_sessions.SessionStore.__qualname__
-
-    def _get_session_from_db(self) -> Session | None:
-        alias = router.db_for_read(Session)
-        table = connections[alias].ops.quote_name(Session._meta.db_table)
-        with prepared_cursor(alias) as cursor:
-            cursor.execute(
-                f"SELECT session_data, expire_date FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608 - the model's own table name
-                [self.session_key, timezone.now()],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            self._session_key = None
-            return None
-        return Session(session_key=self.session_key, session_data=row[0], expire_date=row[1])
-
-
-def token_session(token: str) -> db_sessions.SessionStore | None:
-    """The live session a token names, or None (missing, expired or malformed); as allauth's lookup_session."""
-    if settings.SESSION_ENGINE != DB_SESSION_ENGINE:
-        return lookup_session(token)
-    session = TokenSessionStore(session_key=token)
-    if session.session_key is None:  # not a well-formed key: no query at all
+    if settings.SESSION_ENGINE != SESSION_ENGINE:  # another engine: allauth's own lookup
+        session = lookup_session(token)
+        return get_session_user(session) if session is not None else None
+    store = SessionStore(session_key=token)
+    if store.session_key is None:  # not a well-formed key: no query at all
         return None
-    session.get(SESSION_KEY)  # loads the row; a missing or expired one clears session_key
-    return session if session.session_key else None
+    found = SESSION_USER.get_with_extra(token, timezone.now())
+    if found is None:
+        return None
+    user, (session_data,) = found
+    data = store.decode(session_data)  # {} when the signature does not hold
+    try:
+        same_user = User._meta.pk.to_python(data.get(SESSION_KEY)) == user.pk
+    except ValidationError:
+        return None
+    backend_path = data.get(BACKEND_SESSION_KEY)
+    if not same_user or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    if not load_backend(backend_path).user_can_authenticate(user):
+        return None
+    return user if _hash_verified(user, data.get(HASH_SESSION_KEY)) else None
 
 
 def session_token_user(request: HttpRequest, token: str) -> User | None:
-    """The user an X-Session-Token logs in, looked up once per request (the answer is kept on it).
+    """The user an X-Session-Token signs in, looked up once per request (the answer is kept on it).
 
-    allauth's session-token strategy asks "does the session exist?" and then loads it (two
-    queries); ``token_session`` loads it once, and a missing or expired session answers None just
-    the same. The user is then loaded and checked (backend, session hash, is_active) by Django's
-    ``get_user`` as before. Nothing is cached across requests: a logged-out (deleted) session
-    stops working at once.
+    Nothing is cached across requests: a logged-out (deleted) session stops working at once.
     """
     cached = getattr(request, "fubi_token_user", None)
     if cached is not None and cached[0] == token:
         return cached[1]
-    session = token_session(token)
-    user = get_session_user(session) if session is not None else None
+    user = token_user(token)
     request.fubi_token_user = (token, user)
     return user
 

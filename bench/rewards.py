@@ -1,13 +1,13 @@
 """Benchmark: thousands of citizens rush one reward through the HTTP API under gunicorn.
 
-    .venv/bin/python bench/rewards.py [--requests 5000] [--stock 100] [--workers 4] [--concurrency 48]
+    .venv/bin/python bench/rewards.py [--requests 5000] [--stock 100] [--workers N] [--threads N] [--concurrency 48]
 
 What it does: makes a scratch PostgreSQL database (default fubi_rewards_bench on 127.0.0.1:5432,
 dropped and re-created), migrates it, creates one physical reward with --stock items (price 10 FZB,
 limit 1 per person) and one citizen per request, each paid 100 FZB through the ledger, with a session
-token each. Then it starts `gunicorn config.wsgi -w N` on that database and fires every citizen's
-POST /api/v1/rewards/{id}/redemptions (with an Idempotency-Key, as a real client sends) from
---concurrency threads with keep-alive connections. It prints requests/s, orders/s, latency
+token each. Then it starts `gunicorn config.wsgi` (gunicorn.conf.py) on that database and fires every citizen's
+POST /api/v1/rewards/{id}/redemptions (with an Idempotency-Key, as a real client sends) over
+--concurrency keep-alive connections (bench/load.py). It prints requests/s, orders/s, latency
 percentiles, the answers by status and code, and checks the outcome in the database: exactly
 --stock orders, stock 0, no balance below zero, and the ledger's reconciliation ok.
 """
@@ -21,11 +21,13 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
+
+import load
+from cpu import cpu_seconds, server_pids
+from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,8 +37,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--stock", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--concurrency", type=int, default=48, help="client threads")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: gunicorn.conf.py)")
+    parser.add_argument("--concurrency", type=int, default=48, help="client connections")
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--db", default="fubi_rewards_bench")
@@ -54,14 +57,9 @@ def setup(args: argparse.Namespace) -> tuple[int, int, list[str]]:
     import django
 
     django.setup()
-    from datetime import timedelta
     from decimal import Decimal
 
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.core.management import call_command
-    from django.utils import timezone
     from djmoney.money import Money
 
     from accounts.models import Agency, PickupPoint, User
@@ -98,19 +96,7 @@ def setup(args: argparse.Namespace) -> tuple[int, int, list[str]]:
             idempotency_key=f"bench:grant:{user.pk}",
         )
     print(f"setup: {len(users)} citizens paid 100 FZB each in {time.perf_counter() - started:.1f}s")
-    tokens, sessions = [], []
-    expire = timezone.now() + timedelta(days=1)
-    for user in users:
-        store = SessionStore()
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "accounts.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        key = uuid.uuid4().hex
-        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
-        tokens.append(key)
-    Session.objects.bulk_create(sessions, batch_size=1000)
+    tokens = session_tokens(users)
     from django.db import connection
 
     connection.close()
@@ -141,83 +127,35 @@ def wait_for_server(server: subprocess.Popen, port: int, reward_id: int, timeout
     raise RuntimeError("gunicorn did not come up")
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of these processes (those that have exited count zero)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
-
-
-def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]:
-    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
-    pids = [server.pid]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
-                pids.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'"  # db is our own argument
-    out = subprocess.run(["psql", f"{server_url}/postgres", "-Atc", query], capture_output=True, text=True)
-    pids += [int(line) for line in out.stdout.split() if line.strip().isdigit()]
-    return pids
+def warm_up(args: argparse.Namespace, tokens: list[str]) -> None:
+    """Warm every worker thread's imports, connection and prepared statements, as on a server that has
+    been running: orders for reward 0, which does not exist (404, nothing changes), over as many
+    keep-alive connections as the burst."""
+    body = json.dumps({"quantity": 1}).encode()
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "warm"}
+    path = "/api/v1/rewards/0/redemptions"
+    requests = [load.Request("POST", path, {**headers, "X-Session-Token": token}, body) for token in tokens]
+    load.fire(args.port, requests, args.concurrency)
 
 
 def fire(args: argparse.Namespace, reward_id: int, point_id: int, tokens: list[str]) -> dict:
-    body = json.dumps({"quantity": 1, "pickup_point_id": point_id})
+    body = json.dumps({"quantity": 1, "pickup_point_id": point_id}).encode()
     path = f"/api/v1/rewards/{reward_id}/redemptions"
+    requests = []
+    for index, token in enumerate(tokens):
+        headers = {"Content-Type": "application/json", "X-Session-Token": token}
+        if not args.no_idempotency_key:
+            headers["Idempotency-Key"] = f"bench-{index}"
+        requests.append(load.Request("POST", path, headers, body))
+    elapsed, answers = load.fire(args.port, requests, args.concurrency)
+    t0 = min(answer.started for answer in answers)
     results: list[tuple[float, float, int, str]] = []  # (start, latency, status, code)
-    lock = threading.Lock()
-    next_index = iter(range(len(tokens)))
-    start_gate = threading.Barrier(args.concurrency)
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
-        mine = []
-        start_gate.wait()
-        while True:
-            with lock:
-                index = next(next_index, None)
-            if index is None:
-                break
-            headers = {"Content-Type": "application/json", "X-Session-Token": tokens[index]}
-            if not args.no_idempotency_key:
-                headers["Idempotency-Key"] = f"bench-{index}"
-            began = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
-                payload = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
-                mine.append((began, time.perf_counter() - began, 0, "connection_error"))
-                continue
-            try:
-                code = json.loads(payload).get("code", "") if status != 201 else "created"
-            except ValueError:
-                code = "not_json"
-            mine.append((began, time.perf_counter() - began, status, code))
-        conn.close()
-        with lock:
-            results.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
-    t0 = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - t0
+    for answer in answers:
+        try:
+            code = json.loads(answer.body).get("code", "") if answer.status != 201 else "created"
+        except ValueError:
+            code = "not_json" if answer.status else "connection_error"
+        results.append((answer.started, answer.seconds, answer.status, code))
     latencies = sorted(r[1] for r in results)
     wins = sorted(r[0] + r[1] for r in results if r[2] == 201)
     sold_out_after = (wins[-1] - t0) if wins else float("nan")
@@ -283,29 +221,17 @@ def main() -> int:
     os.environ.update(env)
     reward_id, point_id, tokens = setup(args)
     args.port = args.port or free_port()
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-            "--backlog",
-            "2048",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    # shaped by the project's gunicorn.conf.py (gthread, keep-alive) unless --workers / --threads
+    command = [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}"]
+    command += ["--log-level", "warning"]
+    if args.workers:
+        command += ["-w", str(args.workers)]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_for_server(server, args.port, reward_id)
-        for _ in range(args.workers * 10):  # warm every worker's imports and connection
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-            conn.request("GET", "/api/v1/rewards")
-            conn.getresponse().read()
-            conn.close()
+        warm_up(args, tokens[:200])
         pids = server_pids(server, args.server, args.db)
         cpu_before, client_before = cpu_seconds(pids), time.process_time()
         result = fire(args, reward_id, point_id, tokens)
@@ -320,7 +246,8 @@ def main() -> int:
     outcome = verify(reward_id)
 
     print()
-    print(f"reward redemptions through HTTP: gunicorn -w {args.workers}, {args.concurrency} client threads")
+    shape = f"{args.workers or 'conf'} workers × {args.threads or 'conf'} threads"
+    print(f"reward redemptions through HTTP: gunicorn.conf.py ({shape}), {args.concurrency} client connections")
     print(f"{'requests':<28}{result['count']:>10}")
     print(f"{'stock':<28}{args.stock:>10}")
     print(f"{'elapsed s':<28}{result['elapsed']:>10.2f}")

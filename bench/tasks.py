@@ -1,7 +1,7 @@
 """Benchmark: a burst of claims on one task through the HTTP API, and nearby search at 100k / 1M tasks.
 
     .venv/bin/python bench/tasks.py [--claims 2000] [--places 50] [--sizes 100000,1000000]
-                                    [--search-requests 3000] [--clients 16] [--workers 3] [--threads 8]
+                                    [--search-requests 3000] [--clients 16] [--workers N] [--threads N]
 
 What it does, on the PostgreSQL server named by --server (default: DATABASE_URL's server, else
 postgresql://postgres@127.0.0.1:5432):
@@ -9,7 +9,8 @@ postgresql://postgres@127.0.0.1:5432):
 2. Claim burst: a funded agency publishes one task with --places places through the services
    (real escrow); --claims distinct citizens get session tokens (Django sessions written directly,
    the same X-Session-Token allauth issues); gunicorn serves config.wsgi (DEBUG off); --burst-clients
-   client threads fire every POST /api/v1/tasks/{id}/claims at once. Reports claims/s, p50/p99 ms,
+   keep-alive connections (bench/load.py) fire every POST /api/v1/tasks/{id}/claims at once.
+   Reports claims/s, p50/p99 ms,
    winners (201) and losers (409 task_full), and checks the rows: exactly --places claims.
 3. Nearby search: bulk-loads open tasks spread uniformly over a 1° × 1° square around the district
    (INSERT ... SELECT generate_series; about 111 km × 100 km) until the table holds each --sizes
@@ -32,6 +33,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+import load
+from cpu import cpu_seconds, server_pids
+from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,8 +62,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--query-samples", type=int, default=1000)
     parser.add_argument("--search-requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: gunicorn.conf.py)")
     parser.add_argument("--port", type=int, default=18765, help="must be free (other benches use 8765)")
     default_server = "postgresql://postgres@127.0.0.1:5432"
     url = os.environ.get("DATABASE_URL", "")
@@ -107,9 +112,10 @@ def setup_database(server: str) -> dict:
 
 
 class Server:
-    """gunicorn serving config.wsgi on 127.0.0.1:port with the bench database."""
+    """gunicorn serving config.wsgi on 127.0.0.1:port with the bench database, shaped by the
+    project's gunicorn.conf.py (gthread, keep-alive) unless --workers / --threads say otherwise."""
 
-    def __init__(self, env: dict, port: int, workers: int, threads: int) -> None:
+    def __init__(self, env: dict, port: int, workers: int | None, threads: int | None) -> None:
         self.port = port
         probe = socket.socket()
         try:
@@ -118,26 +124,13 @@ class Server:
             raise RuntimeError(f"port {port} is in use: pass --port") from error
         finally:
             probe.close()
-        self.process = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "config.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                str(workers),
-                "-k",
-                "gthread",
-                "--threads",
-                str(threads),
-                "--keep-alive",
-                "30",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}"]
+        command += ["--log-level", "warning"]
+        if workers:
+            command += ["-w", str(workers)]
+        if threads:
+            command += ["--threads", str(threads)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -157,63 +150,12 @@ class Server:
 def run_clients(
     port: int, requests: list[tuple[str, str, dict]], clients: int
 ) -> tuple[float, list[tuple[int, float, bytes]]]:
-    """Send (method, path, headers) requests from `clients` threads with keep-alive; all start together."""
-    barrier = threading.Barrier(clients + 1)
-    chunks = [requests[i::clients] for i in range(clients)]
-    results: list[list[tuple[int, float, bytes]]] = [[] for _ in range(clients)]
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        barrier.wait()
-        for method, path, headers in chunks[index]:
-            started = time.perf_counter()
-            try:
-                conn.request(method, path, body=b"" if method == "POST" else None, headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                status, body = 0, b""
-            results[index].append((status, (time.perf_counter() - started) * 1000, body))
-        conn.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, [row for chunk in results for row in chunk]
-
-
-def make_sessions(users: list) -> list[str]:
-    """Session keys logged in as each user: what allauth's app login answers as session_token."""
-    from datetime import timedelta
-
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
-
-    store = SessionStore()
-    rows, keys = [], []
-    for user in users:
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "accounts.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        rows.append(
-            Session(session_key=key, session_data=store.encode(data), expire_date=timezone.now() + timedelta(days=1))
-        )
-        keys.append(key)
-    Session.objects.bulk_create(rows, batch_size=1000)
-    return keys
+    """Send (method, path, headers) requests over `clients` keep-alive connections (bench/load.py);
+    returns (seconds, [(status, ms, body)])."""
+    seconds, answers = load.fire(
+        port, [load.Request(method, path, headers) for method, path, headers in requests], clients
+    )
+    return seconds, [(answer.status, answer.seconds * 1000, answer.body) for answer in answers]
 
 
 def bench_claims(args: argparse.Namespace, env: dict) -> dict:
@@ -258,17 +200,24 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
         batch_size=1000,
     )
     users = list(User.objects.filter(email__startswith="bench-citizen-").order_by("id"))
-    keys = make_sessions(users)
+    keys = session_tokens(users)
     from django.db import connection
 
     connection.close()
     server = Server(env, args.port, args.workers, args.threads)
     try:
         path = f"/api/v1/tasks/{task.id}/claims"
-        # warm every worker's connection and imports with a request that changes nothing
-        run_clients(args.port, [("GET", "/api/v1/tasks?limit=1", {})] * 50, 10)
+        # Warm every worker thread's connection, imports and prepared statements with claims that
+        # change nothing (task 0 does not exist: 404), as a server that has been running would be.
+        warm = [("POST", "/api/v1/tasks/0/claims", {"X-Session-Token": key}) for key in keys[:200]]
+        run_clients(args.port, warm, args.burst_clients)
         requests = [("POST", path, {"X-Session-Token": key, "Content-Type": "application/json"}) for key in keys]
+        pids = server_pids(server.process, args.server, BENCH_DB)
+        cpu_before, client_before = cpu_seconds(pids), time.process_time()
         seconds, results = run_clients(args.port, requests, args.burst_clients)
+        server_cpu = cpu_seconds(sorted(set(pids) | set(server_pids(server.process, args.server, BENCH_DB))))
+        server_cpu_ms = (server_cpu - cpu_before) * 1000 / len(results)
+        client_cpu_ms = (time.process_time() - client_before) * 1000 / len(results)
     finally:
         server.stop()
     statuses: dict = {}
@@ -289,6 +238,8 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
         "rows": rows,
         "slots_taken": task.slots_taken,
         "escrow": task.escrow_points,
+        "server_cpu_ms": server_cpu_ms,
+        "client_cpu_ms": client_cpu_ms,
     }
 
 
@@ -446,7 +397,8 @@ def bench_endpoint(args: argparse.Namespace, env: dict) -> dict:
 def main() -> None:
     args = parse_args()
     env = setup_database(args.server)
-    print(f"# bench/tasks.py — scratch database {BENCH_DB}, gunicorn {args.workers} workers × {args.threads} threads")
+    shape = f"{args.workers or 'conf'} workers × {args.threads or 'conf'} threads"
+    print(f"# bench/tasks.py — scratch database {BENCH_DB}, gunicorn.conf.py ({shape})")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# machine: {os.cpu_count()} CPUs, load average {load} at start; PostgreSQL at {args.server}")
     if not args.skip_claims:
@@ -468,6 +420,11 @@ def main() -> None:
             print(f"other answers: {other}")
         verdict = "OK" if result["winners"] == result["rows"] == result["slots_taken"] == args.places else "OVERSOLD?"
         print(f"exactly {args.places} winners: {verdict}; escrow still held for the task: {result['escrow']} points")
+        capacity = (os.cpu_count() or 1) * 1000 / (result["server_cpu_ms"] + result["client_cpu_ms"])
+        print(
+            f"CPU per request: server (gunicorn + PostgreSQL) {result['server_cpu_ms']:.2f} ms, "
+            f"client {result['client_cpu_ms']:.2f} ms; CPU-bound capacity {capacity:.0f} req/s on this machine"
+        )
         inproc = bench_claims_in_process(args)
         print(
             f"same burst in-process through services.claim_create (16 threads, no HTTP): "

@@ -12,11 +12,12 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
 from core.models import IdempotencyRecord
+from core.rows import prepared_cursor
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -93,7 +94,7 @@ class IdempotencyMiddleware:
         with transaction.atomic():
             # ON CONFLICT DO NOTHING waits for a twin holding the same (user, key) to finish: if it
             # committed we get no row and replay it, if it rolled back our insert goes through.
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(
                     "INSERT INTO core_idempotencyrecord"
                     " (created_at, updated_at, user_id, key, fingerprint, status_code, content_type, body)"

@@ -10,8 +10,8 @@ converters run, and fields left out are deferred (loaded on access), as with ``.
     USER_BY_PK = PlainRead(User, where='"accounts_user"."id" = %s')
     user = USER_BY_PK.get(42)
 
-The WHERE and any extra SELECT expressions are plain SQL with %s placeholders; their values are
-passed in the order they appear in the statement (extras come first, then the WHERE).
+The WHERE, any JOINs and any extra SELECT expressions are plain SQL with %s placeholders; their
+values are passed in the order they appear in the statement (extras, then joins, then the WHERE).
 
 The statements run as server-side prepared statements (``prepared_cursor``): PostgreSQL parses and
 plans each once per connection instead of on every request, which halves its CPU per read. Set
@@ -69,9 +69,11 @@ class PlainRead:
         where: str,
         fields: Sequence[str] | None = None,
         extra: Sequence[str] = (),
+        joins: str = "",
     ) -> None:
         self.model = model
         self.where = where
+        self.joins = joins
         self.field_names = tuple(fields) if fields else None
         self.extra = tuple(extra)
         self._compiled: dict[str, tuple[str, tuple[str, ...], list]] = {}
@@ -94,7 +96,8 @@ class PlainRead:
             fields = list(meta.concrete_fields)
         table = quote(meta.db_table)
         columns = [f"{table}.{quote(field.column)}" for field in fields] + list(self.extra)
-        sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {self.where}"  # noqa: S608 - metadata, not input
+        joins = f" {self.joins}" if self.joins else ""
+        sql = f"SELECT {', '.join(columns)} FROM {table}{joins} WHERE {self.where}"  # noqa: S608 - metadata, not input
         converters = []
         for index, field in enumerate(fields):
             col = field.get_col(meta.db_table)

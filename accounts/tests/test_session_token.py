@@ -1,12 +1,14 @@
-"""The X-Session-Token lookup: one session load per request, and a logged-out token stops at once."""
+"""The X-Session-Token lookup: one statement per request for the session and its user, and every rule
+of Django's get_user still holds (logout, expiry, password change, deactivation, tampering)."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import UserSession as Session
+from accounts.sessions import SessionStore
 from conftest import ApiClient
 
 PASSWORD = "correct-horse-battery-9"
@@ -21,10 +23,11 @@ def app_login(email: str) -> str:
 
 
 @pytest.mark.django_db
-def test_a_token_costs_one_session_query_and_one_user_query(make_user) -> None:
+def test_a_token_costs_one_statement_for_its_session_and_user(make_user) -> None:
     # given a citizen logged in through the app API
     user = make_user(email="token.citizen@example.com")
     token = app_login(user.email)
+    assert Session.objects.get(session_key=token).user_id == user.pk  # the engine keeps the user's id
     # when they call an endpoint, plainly and with an Idempotency-Key (middleware and ninja both authenticate)
     with CaptureQueriesContext(connection) as queries:
         response = ApiClient(token).get("/me")
@@ -32,15 +35,52 @@ def test_a_token_costs_one_session_query_and_one_user_query(make_user) -> None:
         refused = ApiClient(token).post(
             "/rewards/999999/redemptions", {"quantity": 1}, headers={"Idempotency-Key": "k1"}
         )
-    # then the token is looked up once each time: the session row once, the user once
+    # then the token is looked up once each time, session and user in one statement
     assert response.status_code == 200
+    assert response.json()["email"] == user.email
     assert refused.status_code == 404, refused.content
-    keyed_sql = [q["sql"] for q in keyed.captured_queries]
-    assert sum('FROM "django_session"' in s for s in keyed_sql) == 1, keyed_sql
-    assert sum('FROM "accounts_user" WHERE "accounts_user"."id"' in s for s in keyed_sql) == 1, keyed_sql
-    sql = [q["sql"] for q in queries.captured_queries]
-    assert sum('FROM "django_session"' in s for s in sql) == 1, sql
-    assert sum('FROM "accounts_user" WHERE "accounts_user"."id"' in s for s in sql) == 1, sql
+    for sql in ([q["sql"] for q in queries.captured_queries], [q["sql"] for q in keyed.captured_queries]):
+        assert sum('JOIN "accounts_usersession" s ON s.user_id = "accounts_user".id' in s for s in sql) == 1, sql
+        assert not any('FROM "accounts_usersession"' in s or 'FROM "django_session"' in s for s in sql), sql
+        assert not any('FROM "accounts_user" WHERE' in s for s in sql), sql
+
+
+@pytest.mark.django_db
+def test_a_tampered_or_foreign_session_is_refused(make_user) -> None:
+    # given two citizens with tokens
+    alice = make_user(email="alice.citizen@example.com")
+    bob = make_user(email="bob.citizen@example.com")
+    alice_token, bob_token = app_login(alice.email), app_login(bob.email)
+    # when Alice's row is pointed at Bob (the column lies) and Bob's signed data is altered
+    Session.objects.filter(session_key=alice_token).update(user=bob)
+    data = Session.objects.get(session_key=bob_token).session_data
+    Session.objects.filter(session_key=bob_token).update(
+        session_data=data[:-3] + ("AAA" if data[-3:] != "AAA" else "BBB")
+    )
+    # then neither token signs anyone in: the signed data must name the row's user
+    assert ApiClient(alice_token).get("/me").status_code == 401
+    assert ApiClient(bob_token).get("/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_or_an_unknown_backend_is_refused(make_user) -> None:
+    # given two logged-in citizens
+    gone = make_user(email="gone.citizen@example.com")
+    odd = make_user(email="odd.citizen@example.com")
+    gone_token, odd_token = app_login(gone.email), app_login(odd.email)
+    # when one account is deactivated and the other session names a backend no longer configured
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    store = SessionStore(session_key=odd_token)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.RemoteUserBackend"
+    store.save()
+    # then both are refused
+    assert ApiClient(gone_token).get("/me").status_code == 401
+    assert ApiClient(odd_token).get("/me").status_code == 401
+    # and a token that is not a well-formed key costs no query at all
+    with CaptureQueriesContext(connection) as queries:
+        assert ApiClient("short").get("/me").status_code == 401
+    assert queries.captured_queries == []
 
 
 @pytest.mark.django_db

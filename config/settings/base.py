@@ -305,6 +305,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Database sessions with the user's id in a column: a token's session and user load in one statement.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

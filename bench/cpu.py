@@ -1,0 +1,38 @@
+"""CPU used by the processes of a bench: gunicorn's master and workers, and PostgreSQL's backends.
+
+Unlike a wall-clock rate this does not depend on what else the machine is doing:
+capacity = cores / CPU per request.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (those that have exited count zero)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
+    pids = [server.pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'"  # db is our own argument
+    out = subprocess.run(["psql", f"{server_url}/postgres", "-Atc", query], capture_output=True, text=True)
+    pids += [int(line) for line in out.stdout.split() if line.strip().isdigit()]
+    return pids
