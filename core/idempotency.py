@@ -1,9 +1,10 @@
 """Idempotency-Key for POSTs under /api/, as API.md describes.
 
-One mechanism for every app: the middleware wraps the request in a transaction, first inserts
-(user, key) — a concurrent twin blocks on the unique index until the first commits — then runs the
-view. A 2xx response is stored with the effects in the same transaction; anything else rolls the
-whole request back, key included, so a failed request may simply be retried. A later request with
+One mechanism for every app: the middleware wraps the request in a transaction and first takes a
+transaction-level advisory lock on (user, key) — a concurrent twin waits there until the first
+ends — then runs the view. A 2xx response is stored with the effects in the same transaction;
+anything else rolls the whole request back, so a failed request may simply be retried. A refused
+request writes nothing at all (no placeholder row), which keeps a burst of refusals cheap. A later request with
 the same key replays the stored response; with another path or body it answers 409
 ``idempotency_key_reused``.
 """
@@ -12,8 +13,9 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from psycopg.pq import TransactionStatus
 
 from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
 from core.models import IdempotencyRecord
@@ -65,8 +67,8 @@ def request_fingerprint(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
-def replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+def replay(*, status_code: int, content_type: str, body: bytes) -> HttpResponse:
+    response = HttpResponse(bytes(body), status=status_code, content_type=content_type)
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -92,28 +94,44 @@ class IdempotencyMiddleware:
 
     def _run_once(self, request: HttpRequest, user, key: str, fingerprint: str) -> HttpResponse:
         with transaction.atomic():
-            # ON CONFLICT DO NOTHING waits for a twin holding the same (user, key) to finish: if it
-            # committed we get no row and replay it, if it rolled back our insert goes through.
+            # Waits while a twin holding the same (user, key) is running; then its stored response,
+            # if it committed one (see core/migrations/0002). Nothing is written unless we succeed.
             with prepared_cursor() as cursor:
                 cursor.execute(
-                    "INSERT INTO core_idempotencyrecord"
-                    " (created_at, updated_at, user_id, key, fingerprint, status_code, content_type, body)"
-                    " VALUES (now(), now(), %s, %s, %s, 0, '', '') ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
-                    [user.pk, key, fingerprint],
+                    "SELECT fingerprint, status_code, content_type, body FROM fubi_idempotency_take(%s, %s)",
+                    [user.pk, key],
                 )
-                row = cursor.fetchone()
-            if row is None:
-                record = IdempotencyRecord.objects.get(user=user, key=key)
-                if record.fingerprint != fingerprint:
+                stored = cursor.fetchone()
+            if stored is not None:
+                if stored[0] != fingerprint:
                     return error_response(IdempotencyKeyReusedError(key=key))
-                return replay(record)
+                return replay(status_code=stored[1], content_type=stored[2], body=stored[3])
             response = self.get_response(request)
             if 200 <= response.status_code < 300 and not response.streaming:
-                IdempotencyRecord.objects.filter(pk=row[0]).update(
+                IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    fingerprint=fingerprint,
                     status_code=response.status_code,
                     content_type=response.get("Content-Type", "application/json"),
                     body=response.content,
                 )
-            else:
+            elif not _wrote_nothing():
                 transaction.set_rollback(True)
             return response
+
+
+def _wrote_nothing() -> bool:
+    """Whether the open transaction can end in COMMIT as well as in ROLLBACK: it wrote no row
+    (PostgreSQL assigned it no transaction id), holds no callbacks waiting for a commit, and is not
+    in error. A refusal is then committed instead of rolled back — the same outcome — because
+    psycopg answers every ROLLBACK by dropping all the connection's prepared statements (core.rows),
+    which a burst of refused requests would otherwise re-prepare each time.
+    """
+    if connection.needs_rollback or connection.run_on_commit:
+        return False
+    if connection.connection.info.transaction_status != TransactionStatus.INTRANS:
+        return False
+    with prepared_cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
+        return bool(cursor.fetchone()[0])

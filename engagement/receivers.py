@@ -201,8 +201,9 @@ def message_for(name: str, obj: Any, data: dict[str, Any], user: Any = None) -> 
     return handler(name, obj, data) if handler else None
 
 
-# Events that change nothing a citizen's badges, level or home community are computed from.
-NO_REFRESH_FAMILIES = frozenset({"case", "dispatch", "task"})
+# Events that change nothing a citizen's badges, level or home community are computed from
+# (earnings, paid claims, verified tips): points spent in the shop never count.
+NO_REFRESH_FAMILIES = frozenset({"case", "dispatch", "task", "redemption"})
 
 
 def on_domain_event(sender: Any, *, name: str, user: Any = None, obj: Any = None, data: Any = None, **_: Any) -> None:

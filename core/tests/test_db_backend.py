@@ -1,5 +1,7 @@
 """core.db.postgresql: CONN_HEALTH_CHECKS ping a connection only after it sat idle."""
 
+import time
+
 import psycopg
 import pytest
 from django.conf import settings
@@ -32,6 +34,7 @@ def pings():
 def test_a_busy_connection_is_not_pinged_and_an_idle_one_is(pings) -> None:
     connection.ensure_connection()
     # given a connection used just now: a new request starts (Django resets health_check_done)
+    connection.used_at = time.monotonic()
     connection.health_check_done = False
     connection.close_if_health_check_failed()
     # then no ping was sent

@@ -128,3 +128,39 @@ def test_inbox_api_lists_and_marks_read(world, make_user, api_as) -> None:
         response = api_as(citizen).get("/inbox", params)
         assert response.status_code == 422
         assert response.json()["code"] == "invalid"
+
+
+def test_a_shop_order_messages_the_citizen_without_recomputing_their_standing(
+    world, make_user, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # given a citizen with a paid task whose badge was never computed
+    citizen = make_user(preferred_language="en")
+    claim = paid_task(world, citizen, category="night_patrol", points=120)
+    refreshed: list[int] = []
+    real = services.engagement_refresh
+
+    def counted(*, user, **kwargs):
+        refreshed.append(user.pk)
+        return real(user=user, **kwargs)
+
+    monkeypatch.setattr(services, "engagement_refresh", counted)
+
+    # when the shop reports an order ready (spending points changes no level, badge or home community)
+    class Order:  # the rewards app's object as the receiver reads it (pk, code, reward.name)
+        pk = 991
+        code = "ABCD2345"
+
+        class reward:  # noqa: N801
+            name = "Shower gel"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("redemption.ready", user=citizen, obj=Order())
+    # then the citizen has the message, but no standing was recomputed and no badge appeared
+    assert [n.kind for n in inbox(citizen)] == ["redemption_ready"]
+    assert refreshed == []
+    assert not UserBadge.objects.filter(user=citizen).exists()
+    # while a task payout still recomputes it
+    with django_capture_on_commit_callbacks(execute=True):
+        publish("claim.paid", user=citizen, obj=claim, points=120)
+    assert refreshed == [citizen.pk]
+    assert UserBadge.objects.filter(user=citizen, badge="first_patrol").exists()
