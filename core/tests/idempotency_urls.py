@@ -17,6 +17,8 @@ def create_agency(request: HttpRequest) -> JsonResponse:
     if not body.get("name"):
         return JsonResponse({"code": "invalid", "message": "name is required", "details": {}}, status=422)
     agency = Agency.objects.create(name=body["name"])
+    if body.get("refuse_after_writing"):  # a view that wrote, then answered an error: all undone
+        return JsonResponse({"code": "conflict", "message": "changed my mind", "details": {}}, status=409)
     time.sleep(float(body.get("sleep", 0)))  # widens the race window in the concurrency test
     return JsonResponse({"id": agency.id, "name": agency.name}, status=201)
 

@@ -103,3 +103,30 @@ def test_racing_twins_act_once(make_user) -> None:
     # then every answer is the same success and exactly one agency exists
     assert results == [201] * 6
     assert Agency.objects.filter(name="Raced").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # a real COMMIT or ROLLBACK, not a test savepoint
+def test_a_refusal_that_wrote_nothing_commits_and_one_that_wrote_rolls_back(make_user) -> None:
+    client = Client()
+    token = login_token(client, make_user().email)
+
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return {row[0] for row in cursor.fetchall()}
+
+    # given a connection holding prepared statements (the token lookup, the key's lock)
+    assert post(client, token, {"name": "Station P"}, "key-p").status_code == 201
+    held = prepared()
+    assert any("fubi_idempotency_take" in statement for statement in held), held
+    # when a keyed request is refused before writing anything
+    assert post(client, token, {"name": ""}, "key-q").status_code == 422
+    # then it ended in COMMIT: psycopg kept every prepared statement (a ROLLBACK drops them all)
+    assert prepared() >= held
+    assert not IdempotencyRecord.objects.filter(key="key-q").exists()
+    # when a keyed request writes, then answers an error
+    refused = post(client, token, {"name": "Station R", "refuse_after_writing": True}, "key-r")
+    # then its write is undone and nothing is stored for the key
+    assert refused.status_code == 409
+    assert not Agency.objects.filter(name="Station R").exists()
+    assert not IdempotencyRecord.objects.filter(key="key-r").exists()
