@@ -17,12 +17,17 @@ from core.rows import PlainRead
 SESSION_ENGINE = "accounts.sessions"
 
 _USER = f'"{User._meta.db_table}"'
+_SESSION_JOIN = f'JOIN "{UserSession._meta.db_table}" s ON s.user_id = {_USER}.id'
+_LIVE = "s.session_key = %s AND s.expire_date > %s"
 # A live session and its signed-in user, in one prepared statement.
-SESSION_USER = PlainRead(
+SESSION_USER = PlainRead(User, extra=["s.session_data"], joins=_SESSION_JOIN, where=_LIVE)
+# The same, also taking the request's Idempotency-Key for that user (core.idempotency; the SQL
+# function is core's migration 0002): the key's lock and any stored answer in the same round trip.
+SESSION_USER_TAKING_KEY = PlainRead(
     User,
-    extra=["s.session_data"],
-    joins=f'JOIN "{UserSession._meta.db_table}" s ON s.user_id = {_USER}.id',
-    where="s.session_key = %s AND s.expire_date > %s",
+    extra=["s.session_data", "k.fingerprint", "k.status_code", "k.content_type", "k.body"],
+    joins=f"{_SESSION_JOIN} LEFT JOIN LATERAL fubi_idempotency_take(s.user_id, %s) k ON true",
+    where=_LIVE,
 )
 
 
@@ -53,6 +58,26 @@ def token_user(token: str) -> User | None:
     if found is None:
         return None
     user, (session_data,) = found
+    return _signed_in(store, user, session_data)
+
+
+def token_user_taking_key(token: str, key: str) -> tuple[User | None, tuple | None]:
+    """``token_user``, and inside the caller's transaction the Idempotency-Key's lock for that user
+    with the answer a twin stored, if any: (user, (fingerprint, status, content_type, body) | None)."""
+    if settings.SESSION_ENGINE != SESSION_ENGINE:
+        return token_user(token), None  # the caller takes the key itself
+    store = SessionStore(session_key=token)
+    if store.session_key is None:
+        return None, None
+    found = SESSION_USER_TAKING_KEY.get_with_extra(key, token, timezone.now())
+    if found is None:
+        return None, None
+    user, (session_data, *stored) = found
+    user = _signed_in(store, user, session_data)
+    return user, (tuple(stored) if user is not None and stored[0] is not None else None)
+
+
+def _signed_in(store: SessionStore, user: User, session_data: str) -> User | None:
     data = store.decode(session_data)  # {} when the signature does not hold
     try:
         same_user = User._meta.pk.to_python(data.get(SESSION_KEY)) == user.pk

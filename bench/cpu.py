@@ -36,3 +36,11 @@ def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]
     out = subprocess.run(["psql", f"{server_url}/postgres", "-Atc", query], capture_output=True, text=True)
     pids += [int(line) for line in out.stdout.split() if line.strip().isdigit()]
     return pids
+
+
+def settle(connection) -> None:
+    """After a bulk setup: VACUUM ANALYZE and a CHECKPOINT, so autovacuum and the checkpointer do not
+    run during the measurement (a live system is in that steady state, not just after a bulk load)."""
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("CHECKPOINT")

@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import load
-from cpu import cpu_seconds, server_pids
+from cpu import cpu_seconds, server_pids, settle
 from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +99,7 @@ def setup(args: argparse.Namespace) -> tuple[int, int, list[str]]:
     tokens = session_tokens(users)
     from django.db import connection
 
+    settle(connection)
     connection.close()
     return reward.pk, point.pk, tokens
 

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import load
-from cpu import cpu_seconds, server_pids
+from cpu import cpu_seconds, server_pids, settle
 from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,6 +203,7 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
     keys = session_tokens(users)
     from django.db import connection
 
+    settle(connection)
     connection.close()
     server = Server(env, args.port, args.workers, args.threads)
     try:

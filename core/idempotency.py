@@ -2,16 +2,17 @@
 
 One mechanism for every app: the middleware wraps the request in a transaction and first takes a
 transaction-level advisory lock on (user, key) — a concurrent twin waits there until the first
-ends — then runs the view. A 2xx response is stored with the effects in the same transaction;
-anything else rolls the whole request back, so a failed request may simply be retried. A refused
-request writes nothing at all (no placeholder row), which keeps a burst of refusals cheap. A later request with
-the same key replays the stored response; with another path or body it answers 409
-``idempotency_key_reused``.
+ends; for an X-Session-Token this is the same statement that loads the session and its user —
+then runs the view. A 2xx response is stored with the effects in the same transaction; anything
+else is undone, so a failed request may simply be retried. A refusal writes nothing at all (no
+placeholder row), which keeps a burst of refusals cheap. A later request with the same key
+replays the stored response; with another path or body it answers 409 ``idempotency_key_reused``.
 """
 
 import hashlib
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +20,7 @@ from psycopg.pq import TransactionStatus
 
 from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
 from core.models import IdempotencyRecord
-from core.rows import prepared_cursor
+from core.rows import READING, prepared_cursor
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -83,46 +84,92 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return error_response(DomainError(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.", header=HEADER))
-        user = request_user(request)
-        if user is None:
-            return self.get_response(request)  # the endpoint itself answers 401
+        with transaction.atomic():
+            taken = _user_taking_key(request, key)
+            if taken is not None:
+                return self._run_once(request, key, *taken)
+        return self.get_response(request)  # nobody signed in: the endpoint itself answers 401
+
+    def _run_once(self, request: HttpRequest, key: str, user, stored: tuple | None) -> HttpResponse:
+        """Inside the transaction that holds the key's lock (see core/migrations/0002): replay what a
+        twin stored, or run the view and store a success with its effects."""
         try:
             fingerprint = request_fingerprint(request)
         except RequestDataTooBig:
             return error_response(PayloadTooLargeError("The request body is too large."))
-        return self._run_once(request, user, key, fingerprint)
-
-    def _run_once(self, request: HttpRequest, user, key: str, fingerprint: str) -> HttpResponse:
-        with transaction.atomic():
-            # Waits while a twin holding the same (user, key) is running; then its stored response,
-            # if it committed one (see core/migrations/0002). Nothing is written unless we succeed.
-            with prepared_cursor() as cursor:
-                cursor.execute(
-                    "SELECT fingerprint, status_code, content_type, body FROM fubi_idempotency_take(%s, %s)",
-                    [user.pk, key],
-                )
-                stored = cursor.fetchone()
-            if stored is not None:
-                if stored[0] != fingerprint:
-                    return error_response(IdempotencyKeyReusedError(key=key))
-                return replay(status_code=stored[1], content_type=stored[2], body=stored[3])
+        if stored is not None:
+            if stored[0] != fingerprint:
+                return error_response(IdempotencyKeyReusedError(key=key))
+            return replay(status_code=stored[1], content_type=stored[2], body=stored[3])
+        statements = _StatementCount()
+        with connection.execute_wrapper(statements):
             response = self.get_response(request)
-            if 200 <= response.status_code < 300 and not response.streaming:
-                IdempotencyRecord.objects.create(
-                    user=user,
-                    key=key,
-                    fingerprint=fingerprint,
-                    status_code=response.status_code,
-                    content_type=response.get("Content-Type", "application/json"),
-                    body=response.content,
-                )
-            elif not _wrote_nothing():
-                transaction.set_rollback(True)
-            return response
+        if 200 <= response.status_code < 300 and not response.streaming:
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                fingerprint=fingerprint,
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", "application/json"),
+                body=response.content,
+            )
+        elif statements.other and not _wrote_nothing():
+            transaction.set_rollback(True)
+        return response
+
+
+def _user_taking_key(request: HttpRequest, key: str) -> tuple[object, tuple | None] | None:
+    """(user, what a twin stored under the key or None) with the key's lock held; None when nobody is
+    signed in. A token's session, its user and the key's lock are one statement (accounts.security);
+    a cookie session's user is already loaded, and the key takes one of its own."""
+    token = request.headers.get("X-Session-Token")
+    if token:
+        from accounts.security import token_user_taking_key
+
+        user, stored = token_user_taking_key(token, key)
+        request.fubi_token_user = (token, user)  # ninja's auth reuses it
+        if user is None:
+            return None
+        if stored is None and not _key_taken_with_user():
+            stored = _take(user.pk, key)
+        return user, stored
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return user, _take(user.pk, key)
+
+
+def _key_taken_with_user() -> bool:
+    from accounts.security import SESSION_ENGINE
+
+    return settings.SESSION_ENGINE == SESSION_ENGINE
+
+
+def _take(user_id: int, key: str) -> tuple | None:
+    """Wait while a twin holds (user, key); then what it stored, if it committed an answer."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT fingerprint, status_code, content_type, body FROM fubi_idempotency_take(%s, %s)", [user_id, key]
+        )
+        return cursor.fetchone()
+
+
+class _StatementCount:
+    """Counts a request's statements other than PlainRead's (core.rows): SELECTs of our own that
+    write nothing. None of those: the request wrote nothing, without asking PostgreSQL."""
+
+    def __init__(self) -> None:
+        self.other = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if not READING.get():
+            self.other += 1
+        return execute(sql, params, many, context)
 
 
 def _wrote_nothing() -> bool:
-    """Whether the open transaction can end in COMMIT as well as in ROLLBACK: it wrote no row
+    """Whether the open transaction, which ran statements of unknown effect, can end in COMMIT as
+    well as in ROLLBACK: it wrote no row
     (PostgreSQL assigned it no transaction id), holds no callbacks waiting for a commit, and is not
     in error. A refusal is then committed instead of rolled back — the same outcome — because
     psycopg answers every ROLLBACK by dropping all the connection's prepared statements (core.rows),

@@ -21,12 +21,17 @@ in transaction mode): the same statements then run unprepared.
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Model
+
+# True while a PlainRead runs its statement: a SELECT that writes nothing (core.idempotency counts
+# the other statements of a request to know whether it may have written).
+READING: ContextVar[bool] = ContextVar("fubi_plain_read", default=False)
 
 
 class PreparedCursor(ServerBindingCursor):
@@ -113,9 +118,13 @@ class PlainRead:
         alias = router.db_for_read(self.model)
         sql, attnames, converters = self._compile(alias)
         connection = connections[alias]
-        with prepared_cursor(alias) as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        reading = READING.set(True)
+        try:
+            with prepared_cursor(alias) as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+        finally:
+            READING.reset(reading)
         if row is None:
             return None
         values = list(row[: len(attnames)])
