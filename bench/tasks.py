@@ -14,8 +14,9 @@ postgresql://postgres@127.0.0.1:5432):
    winners (201) and losers (409 task_full), and checks the rows: exactly --places claims.
 3. Nearby search: bulk-loads open tasks spread uniformly over a 1° × 1° square around the district
    (INSERT ... SELECT generate_series; about 111 km × 100 km) until the table holds each --sizes
-   count, ANALYZEs, then times (a) the query alone — the selector's page SQL (50 rows, KNN order;
-   raw SQL compiled beforehand) and its count (through the ORM), one client, random points — and
+   count, ANALYZEs, then times (a) the database work alone, one client, random points: the one call
+   the endpoint makes (fubi_tasks_nearby: count, page and JSON in PostgreSQL), and the page statement
+   (50 rows, KNN order) and the count on their own — and
    (b) GET /api/v1/tasks?lat&lon (radius 5 km) under gunicorn at --clients concurrent clients.
    Bench tasks are inserted open without escrow: this part
    measures search only.
@@ -158,7 +159,9 @@ def run_clients(
     return seconds, [(answer.status, answer.seconds * 1000, answer.body) for answer in answers]
 
 
-def bench_claims(args: argparse.Namespace, env: dict) -> dict:
+def bench_claims(args: argparse.Namespace, env: dict) -> list[dict]:
+    """Two bursts on two fresh tasks by the same citizens: plain POSTs, then each with an
+    Idempotency-Key (as the app sends them, so that a retry changes nothing)."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -167,30 +170,32 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
     from accounts.services import agency_membership_add
     from ledger import services as ledger_services
     from tasks_app import services
-    from tasks_app.models import Claim
 
     agency = Agency.objects.create(name="Bench police station")
     ledger_services.agency_fund(agency=agency, amount=10_000_000, idempotency_key="bench:fund")
     staff = User.objects.create_user(email="bench-staff@example.com", password=None)
     agency_membership_add(user=staff, agency=agency)
     now = timezone.now()
-    task = services.task_create(
-        agency=agency,
-        created_by=staff,
-        title="Bench: the burst",
-        category="event_stewarding",
-        lat=CENTER[0],
-        lon=CENTER[1],
-        address="Wuyi Square",
-        radius_m=300,
-        starts_at=now + timedelta(hours=1),
-        ends_at=now + timedelta(hours=3),
-        headcount=args.places,
-        points=100,
-        min_minutes=0,
-        auto_approve=False,
-    )
-    services.task_publish(task=task, user=staff)
+    tasks = []
+    for name in ("plain", "keyed"):
+        task = services.task_create(
+            agency=agency,
+            created_by=staff,
+            title=f"Bench: the burst ({name})",
+            category="event_stewarding",
+            lat=CENTER[0],
+            lon=CENTER[1],
+            address="Wuyi Square",
+            radius_m=300,
+            starts_at=now + timedelta(hours=1),
+            ends_at=now + timedelta(hours=3),
+            headcount=args.places,
+            points=100,
+            min_minutes=0,
+            auto_approve=False,
+        )
+        services.task_publish(task=task, user=staff)
+        tasks.append(task)
     unusable = "!bench"  # no password: the bench logs citizens in by writing their sessions
     User.objects.bulk_create(
         [
@@ -206,29 +211,46 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
     settle(connection)
     connection.close()
     server = Server(env, args.port, args.workers, args.threads)
+    bursts = []
     try:
-        path = f"/api/v1/tasks/{task.id}/claims"
         # Warm every worker thread's connection, imports and prepared statements with claims that
         # change nothing (task 0 does not exist: 404), as a server that has been running would be.
         warm = [("POST", "/api/v1/tasks/0/claims", {"X-Session-Token": key}) for key in keys[:200]]
+        warm += [("POST", "/api/v1/tasks/0/claims", {"X-Session-Token": k, "Idempotency-Key": "w"}) for k in keys[:200]]
         run_clients(args.port, warm, args.burst_clients)
-        requests = [("POST", path, {"X-Session-Token": key, "Content-Type": "application/json"}) for key in keys]
-        pids = server_pids(server.process, args.server, BENCH_DB)
-        cpu_before, client_before = cpu_seconds(pids), time.process_time()
-        seconds, results = run_clients(args.port, requests, args.burst_clients)
-        server_cpu = cpu_seconds(sorted(set(pids) | set(server_pids(server.process, args.server, BENCH_DB))))
-        server_cpu_ms = (server_cpu - cpu_before) * 1000 / len(results)
-        client_cpu_ms = (time.process_time() - client_before) * 1000 / len(results)
+        for task, keyed in zip(tasks, (False, True), strict=True):
+            path = f"/api/v1/tasks/{task.id}/claims"
+            requests = []
+            for index, key in enumerate(keys):
+                headers = {"X-Session-Token": key, "Content-Type": "application/json"}
+                if keyed:
+                    headers["Idempotency-Key"] = f"bench-claim-{index}"
+                requests.append(("POST", path, headers))
+            pids = server_pids(server.process, args.server, BENCH_DB)
+            cpu_before, client_before = cpu_seconds(pids), time.process_time()
+            seconds, results = run_clients(args.port, requests, args.burst_clients)
+            server_cpu = cpu_seconds(sorted(set(pids) | set(server_pids(server.process, args.server, BENCH_DB))))
+            bursts.append(
+                burst_outcome(
+                    task, keyed, seconds, results, server_cpu - cpu_before, time.process_time() - client_before
+                )
+            )
     finally:
         server.stop()
+    return bursts
+
+
+def burst_outcome(task, keyed: bool, seconds: float, results: list, server_cpu: float, client_cpu: float) -> dict:
+    from tasks_app.models import Claim
+
     statuses: dict = {}
     for status, _ms, body in results:
         code = json.loads(body).get("code", "") if status >= 400 and body else ""
         statuses[(status, code)] = statuses.get((status, code), 0) + 1
     task.refresh_from_db()
-    rows = Claim.objects.filter(task=task).count()
     latencies = [ms for _s, ms, _b in results]
     return {
+        "keyed": keyed,
         "requests": len(results),
         "seconds": seconds,
         "claims_per_s": len(results) / seconds,
@@ -236,11 +258,11 @@ def bench_claims(args: argparse.Namespace, env: dict) -> dict:
         "p99": percentile(latencies, 99),
         "statuses": statuses,
         "winners": statuses.get((201, ""), 0),
-        "rows": rows,
+        "rows": Claim.objects.filter(task=task).count(),
         "slots_taken": task.slots_taken,
         "escrow": task.escrow_points,
-        "server_cpu_ms": server_cpu_ms,
-        "client_cpu_ms": client_cpu_ms,
+        "server_cpu_ms": server_cpu * 1000 / len(results),
+        "client_cpu_ms": client_cpu * 1000 / len(results),
     }
 
 
@@ -340,35 +362,49 @@ def load_tasks(target: int) -> float:
         return time.perf_counter() - started
 
 
+NEARBY_FIELDS = (
+    "id", "title", "category", "agency_id", "agency__name", "lat", "lon", "address", "radius_m", "starts_at",
+    "ends_at", "headcount", "slots_taken", "points", "status", "is_urgent", "distance_km",
+)  # fmt: skip
+
+
 def bench_query_alone(samples: int) -> dict:
+    """One client, random points: the endpoint's one database call (count + page as JSON), and the
+    page statement (KNN) and the count on their own, as the ORM's queryset compiles them."""
     from django.db import connection, transaction
 
-    from tasks_app.selectors import NEARBY_FIELDS, task_list_nearby
+    from tasks_app.selectors import task_list_nearby, task_page_nearby_json
 
     rng = random.Random(42)
-    page_ms, count_ms, found = [], [], []
+    call_ms, page_ms, count_ms, found = [], [], [], []
     with connection.cursor() as cursor:
         for i in range(samples + 50):
             lat = CENTER[0] + rng.uniform(-0.4, 0.4)
             lon = CENTER[1] + rng.uniform(-0.4, 0.4)
+            started = time.perf_counter()
+            answer = task_page_nearby_json(lat=lat, lon=lon, radius_km=5, limit=50, offset=0)
+            call = (time.perf_counter() - started) * 1000
             qs = task_list_nearby(lat=lat, lon=lon, radius_km=5)
-            # the endpoint's page statement, as the selector runs it (bitmap scans off: KNN order)
             page_sql, page_params = qs.values(*NEARBY_FIELDS)[:50].query.sql_with_params()
+            count_sql, count_params = qs.values("id").query.sql_with_params()
             with transaction.atomic():
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                cursor.execute("SET LOCAL enable_bitmapscan = off")  # as the function runs the page
                 started = time.perf_counter()
                 cursor.execute(page_sql, page_params)
                 rows = cursor.fetchall()
                 page = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
-            total = qs.count()  # through the ORM, as the endpoint runs it
+            cursor.execute(f"SELECT count(*) FROM ({count_sql}) AS matches", count_params)
+            total = cursor.fetchone()[0]
             count = (time.perf_counter() - started) * 1000
             if i >= 50:  # the first 50 warm the cache
+                call_ms.append(call)
                 page_ms.append(page)
                 count_ms.append(count)
                 found.append(total)
                 assert len(rows) == min(50, total)
-    return {"page": page_ms, "count": count_ms, "found": statistics.mean(found)}
+                assert json.loads(answer)["count"] == total
+    return {"call": call_ms, "page": page_ms, "count": count_ms, "found": statistics.mean(found)}
 
 
 def bench_endpoint(args: argparse.Namespace, env: dict) -> dict:
@@ -403,29 +439,33 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# machine: {os.cpu_count()} CPUs, load average {load} at start; PostgreSQL at {args.server}")
     if not args.skip_claims:
-        result = bench_claims(args, env)
+        bursts = bench_claims(args, env)
         print()
         print(
             f"## Claim burst: {args.claims} distinct citizens, one task with {args.places} places, "
-            f"{args.burst_clients} client threads, POST /api/v1/tasks/{{id}}/claims"
+            f"{args.burst_clients} keep-alive connections, POST /api/v1/tasks/{{id}}/claims"
         )
-        print("| requests | seconds | claims/s | p50 ms | p99 ms | 201 | 409 task_full | claim rows | slots_taken |")
-        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         print(
-            f"| {result['requests']} | {result['seconds']:.2f} | {result['claims_per_s']:.0f} | {result['p50']:.1f} "
-            f"| {result['p99']:.1f} | {result['winners']} | {result['statuses'].get((409, 'task_full'), 0)} "
-            f"| {result['rows']} | {result['slots_taken']} |"
+            "| Idempotency-Key | requests | seconds | claims/s | p50 ms | p99 ms | 201 | 409 task_full "
+            "| claim rows | slots_taken | server CPU ms/req | client CPU ms/req |"
         )
-        other = {k: v for k, v in result["statuses"].items() if k not in {(201, ""), (409, "task_full")}}
-        if other:
-            print(f"other answers: {other}")
-        verdict = "OK" if result["winners"] == result["rows"] == result["slots_taken"] == args.places else "OVERSOLD?"
-        print(f"exactly {args.places} winners: {verdict}; escrow still held for the task: {result['escrow']} points")
-        capacity = (os.cpu_count() or 1) * 1000 / (result["server_cpu_ms"] + result["client_cpu_ms"])
-        print(
-            f"CPU per request: server (gunicorn + PostgreSQL) {result['server_cpu_ms']:.2f} ms, "
-            f"client {result['client_cpu_ms']:.2f} ms; CPU-bound capacity {capacity:.0f} req/s on this machine"
-        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for result in bursts:
+            print(
+                f"| {'yes' if result['keyed'] else 'no'} | {result['requests']} | {result['seconds']:.2f} "
+                f"| {result['claims_per_s']:.0f} | {result['p50']:.1f} | {result['p99']:.1f} | {result['winners']} "
+                f"| {result['statuses'].get((409, 'task_full'), 0)} | {result['rows']} | {result['slots_taken']} "
+                f"| {result['server_cpu_ms']:.2f} | {result['client_cpu_ms']:.2f} |"
+            )
+        for result in bursts:
+            other = {k: v for k, v in result["statuses"].items() if k not in {(201, ""), (409, "task_full")}}
+            if other:
+                print(f"other answers: {other}")
+            exact = result["winners"] == result["rows"] == result["slots_taken"] == args.places
+            print(
+                f"{'keyed' if result['keyed'] else 'plain'} burst: exactly {args.places} winners: "
+                f"{'OK' if exact else 'OVERSOLD?'}; escrow still held for the task: {result['escrow']} points"
+            )
         inproc = bench_claims_in_process(args)
         print(
             f"same burst in-process through services.claim_create (16 threads, no HTTP): "
@@ -436,18 +476,21 @@ def main() -> None:
         print()
         print(f"## Nearby search, radius 5 km, open tasks uniform over 1°×1° around {CENTER}")
         print(
-            "| tasks | in radius (mean) | query p50 / p95 / p99 ms | count p50 / p95 / p99 ms | "
+            "| tasks | in radius (mean) | fubi_tasks_nearby (count + page + JSON) p50 / p95 / p99 ms "
+            "| page alone p50 / p95 / p99 ms | count alone p50 / p95 / p99 ms | "
             f"GET /api/v1/tasks at {args.clients} clients: req/s | p50 / p95 / p99 ms "
             "| at 1 client: p50 / p95 / p99 ms |"
         )
-        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for size in [int(s) for s in args.sizes.split(",") if s]:
             load_tasks(size)
             alone = bench_query_alone(args.query_samples)
             endpoint = bench_endpoint(args, env)
             page, count, ms, one = alone["page"], alone["count"], endpoint["ms"], endpoint["single_ms"]
+            call = alone["call"]
             print(
                 f"| {size:,} | {alone['found']:.0f} "
+                f"| {percentile(call, 50):.2f} / {percentile(call, 95):.2f} / {percentile(call, 99):.2f} "
                 f"| {percentile(page, 50):.2f} / {percentile(page, 95):.2f} / {percentile(page, 99):.2f} "
                 f"| {percentile(count, 50):.2f} / {percentile(count, 95):.2f} / {percentile(count, 99):.2f} "
                 f"| {endpoint['rps']:.0f} "

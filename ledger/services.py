@@ -13,11 +13,8 @@ How one movement works (`_post`), in two statements and a commit:
 """
 
 import hashlib
-import os
 from decimal import Decimal
-from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -26,6 +23,7 @@ from djmoney.money import Money
 
 from accounts.models import Agency, User
 from core.errors import DomainError
+from core.rows import prepared_cursor
 from ledger.errors import (
     AlreadyReversedError,
     HoldClosedError,
@@ -47,7 +45,6 @@ from ledger.models import (
     TransactionKind,
 )
 
-PREPARED_STATEMENTS = os.environ.get("FUBI_LEDGER_PREPARED", "1") != "0"
 MAX_AMOUNT = 10**15  # far above any real movement, far below BIGINT's limit
 TRANSACTION_KINDS = frozenset(TransactionKind.values)
 HOLD_KINDS = {TransactionKind.REDEMPTION_HOLD, TransactionKind.CAPTURE, TransactionKind.RELEASE}
@@ -116,26 +113,6 @@ def _same_movement(tx: Transaction, kind: str, legs: list[tuple[int, int]]) -> b
     return stored == sorted(legs)
 
 
-def _hot_cursor() -> Any:
-    """A server-side-binding psycopg cursor on Django's connection, for the two hot statements.
-
-    They run thousands of times per second with the same shape, so they are prepared once per
-    connection (no parse and plan per call). Must run inside atomic(): the connection is open and
-    Django's transaction state owns it.
-    """
-    if not PREPARED_STATEMENTS:
-        return connection.cursor()
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
-def _execute(cursor: Any, sql: str, params: list) -> None:
-    if PREPARED_STATEMENTS:
-        cursor.execute(sql, params, prepare=True)
-    else:
-        cursor.execute(sql, params)
-
-
 def _post(
     *,
     kind: str,
@@ -159,13 +136,14 @@ def _post(
     memo = str(memo).replace("\x00", "")[:500]  # PostgreSQL text cannot hold NUL
     now = timezone.now()
     initiated_by_id = initiated_by.pk if initiated_by is not None else None
-    with _hot_cursor() as cursor:
+    # Both statements run thousands of times per second with the same shape: prepared once per
+    # connection (core.rows.prepared_cursor), no parse and plan per call.
+    with prepared_cursor() as cursor:
         # 1 + 2 in one round trip: the key first (the CTE's INSERT runs before any row is locked; ON
         # CONFLICT covers the idempotency key and the one-reversal rule), then the balance rows locked
         # in primary-key order.
         account_ids = sorted({account_id for account_id, _amount in legs} | set(held_deltas))
-        _execute(
-            cursor,
+        cursor.execute(
             "WITH t AS (INSERT INTO ledger_transaction"
             " (kind, memo, idempotency_key, ref_type, ref_id, initiated_by_id, reverses_id, created_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id)"
@@ -222,8 +200,7 @@ def _post(
             " (transaction_id, account_id, amount, currency, balance_after, created_at)"
         )
         update_sql = " UPDATE ledger_account AS a SET posted = v.posted, held = v.held, updated_at = %s"
-        _execute(
-            cursor,
+        cursor.execute(
             f"{insert_sql} VALUES {posting_values}){update_sql}"
             f" FROM (VALUES {balance_values}) AS v(id, posted, held) WHERE a.id = v.id",
             [*posting_rows, now, *update_rows],

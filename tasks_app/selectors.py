@@ -2,15 +2,14 @@
 
 from datetime import datetime
 
-from django.db import connection, transaction
 from django.db.models import BooleanField, F, FloatField, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Role, User
 from core.errors import InvalidError
-from core.pagination import MAX_LIMIT
-from core.rows import PlainRead
+from core.pagination import MAX_LIMIT, MAX_OFFSET
+from core.rows import PlainRead, prepared_cursor
 from tasks_app.errors import ClaimNotFoundError, NotAgencyStaffError, OfferNotFoundError, TaskNotFoundError
 from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, projected
 from tasks_app.models import CheckIn, Claim, ClaimStatus, DispatchOffer, Task, TaskStatus
@@ -178,58 +177,46 @@ def offer_get_for_user(*, user: User, offer_id: int) -> DispatchOffer:
     return offer
 
 
-def _knn_page(page: QuerySet) -> list[dict]:
-    """Run the page query as a KNN index scan (circle as index condition, ORDER BY <-> from the index).
+def task_page_nearby_json(
+    *,
+    lat: float,
+    lon: float,
+    radius_km: float = 5.0,
+    category: str | None = None,
+    starts_after: datetime | None = None,
+    starts_before: datetime | None = None,
+    limit: int,
+    offset: int,
+    now: datetime | None = None,
+) -> str:
+    """One page of task_list_nearby with its count, as the API's JSON text ``{"count", "items"}``.
 
-    PostgreSQL estimates a fixed 0.1 % of rows inside any circle; below about a million tasks it
-    then prefers a bitmap scan of every task in the radius plus a sort (3 ms at 100,000 tasks),
-    over the ordered index scan that stops after one page (0.3–0.6 ms). Bitmap scans are switched
-    off for this one statement only (SET LOCAL inside its own transaction, restored after it).
+    The hottest read of the product is answered by PostgreSQL in one prepared call
+    (``fubi_tasks_nearby``, migration 0005): same filters as task_list_nearby, KNN order, TaskOut's
+    shape. Raises InvalidError for a limit or offset out of range.
     """
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        rows = list(page)
-        cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")  # in case an outer transaction goes on
-    return rows
-
-
-NEARBY_FIELDS = (
-    "id", "title", "category", "agency_id", "agency__name", "lat", "lon", "address", "radius_m", "starts_at",
-    "ends_at", "headcount", "slots_taken", "points", "status", "is_urgent", "distance_km",
-)  # fmt: skip
-
-
-def task_page_nearby(*, limit: int, offset: int, **filters: object) -> dict:
-    """One page of task_list_nearby as plain dicts in TaskOut's shape (no model instances: this is
-    the hottest read of the product), with the total count."""
-    qs = task_list_nearby(**filters)  # type: ignore[arg-type]
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidError(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
-    if offset < 0:
-        raise InvalidError("offset must not be negative.", field="offset")
-    # Count without the agency join (values() below adds it): an index-only scan of the covering index.
-    count = qs.count()
-    rows = _knn_page(qs.values(*NEARBY_FIELDS)[offset : offset + limit]) if count > offset else []
-    page = {"count": count, "items": rows}
-    page["items"] = [
-        {
-            "id": row["id"],
-            "title": row["title"],
-            "category": row["category"],
-            "agency": {"id": row["agency_id"], "name": row["agency__name"]},
-            "lat": row["lat"],
-            "lon": row["lon"],
-            "address": row["address"],
-            "radius_m": row["radius_m"],
-            "starts_at": row["starts_at"],
-            "ends_at": row["ends_at"],
-            "headcount": row["headcount"],
-            "slots_left": max(0, row["headcount"] - row["slots_taken"]),
-            "points": row["points"],
-            "status": row["status"],
-            "is_urgent": row["is_urgent"],
-            "distance_km": round(row["distance_km"], 3),
-        }
-        for row in page["items"]
-    ]
-    return page
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidError(f"offset must be between 0 and {MAX_OFFSET}.", field="offset")
+    x, y = projected(lat, lon)
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            "SELECT fubi_tasks_nearby(%s::float8, %s::float8, %s::float8, %s::float8, %s::float8, %s::float8,"
+            " %s::text, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::int, %s::bigint)",
+            [
+                lat,
+                lon,
+                radius_km,
+                x,
+                y,
+                radius_km / KM_PER_DEGREE * RADIUS_SLACK,
+                category or None,
+                starts_after,
+                starts_before,
+                now or timezone.now(),
+                limit,
+                offset,
+            ],
+        )
+        return cursor.fetchone()[0]
