@@ -125,6 +125,8 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _add_routers() -> None:
     # One router per app; each app's paths are the contract's (API.md), so all mount at the root.
+    # Django tries URL patterns in order: the busiest routers (claims and nearby search, shop orders)
+    # come first, so a burst's request is matched after a few patterns rather than forty.
     from accounts.api import router as accounts_router
     from engagement.api import router as engagement_router
     from ledger.api import router as ledger_router
@@ -132,7 +134,7 @@ def _add_routers() -> None:
     from tasks_app.api import router as tasks_router
     from tips.api import router as tips_router
 
-    for router in (accounts_router, ledger_router, tasks_router, tips_router, rewards_router, engagement_router):
+    for router in (tasks_router, rewards_router, tips_router, accounts_router, ledger_router, engagement_router):
         api.add_router("", router)
 
 
