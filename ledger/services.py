@@ -23,7 +23,7 @@ from djmoney.money import Money
 
 from accounts.models import Agency, User
 from core.errors import DomainError
-from core.rows import prepared_cursor
+from core.rows import PlainRead, prepared_cursor
 from ledger.errors import (
     AlreadyReversedError,
     HoldClosedError,
@@ -53,9 +53,17 @@ HOLD_KINDS = {TransactionKind.REDEMPTION_HOLD, TransactionKind.CAPTURE, Transact
 # --- accounts ---------------------------------------------------------------------------------
 
 
+# Every transfer looks its accounts up: the reads of accounts that exist, built once (core.rows).
+_ACCOUNT = f'"{Account._meta.db_table}"'
+CITIZEN_ACCOUNT = PlainRead(Account, where=f"{_ACCOUNT}.kind = %s AND {_ACCOUNT}.user_id = %s")
+SYSTEM_ACCOUNT = PlainRead(Account, where=f"{_ACCOUNT}.kind = %s AND {_ACCOUNT}.shard = %s")
+
+
 def citizen_account(user: User) -> Account:
     """The citizen's wallet, created on first use (race-safe)."""
-    account, _created = Account.objects.get_or_create(kind=AccountKind.CITIZEN, user=user)
+    account = CITIZEN_ACCOUNT.get(AccountKind.CITIZEN, user.pk)
+    if account is None:
+        account, _created = Account.objects.get_or_create(kind=AccountKind.CITIZEN, user=user)
     return account
 
 
@@ -78,9 +86,13 @@ def system_shard(counterparty_id: int) -> int:
 
 def system_account(kind: str, *, counterparty_id: int) -> Account:
     """One shard of a system account (funding source, shop holds, redeemed, forfeited)."""
+    shard = system_shard(counterparty_id)
+    account = SYSTEM_ACCOUNT.get(kind, shard)
+    if account is not None:
+        return account
     account, _created = Account.objects.get_or_create(
         kind=kind,
-        shard=system_shard(counterparty_id),
+        shard=shard,
         defaults={"allow_negative": kind == AccountKind.FUNDING_SOURCE},
     )
     return account

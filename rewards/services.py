@@ -22,7 +22,7 @@ from accounts.models import Role, User
 from accounts.selectors import pickup_points_for_clerk
 from core.errors import InvalidError
 from core.events import publish
-from core.rows import PlainRead
+from core.rows import PlainRead, prepared_cursor
 from ledger import services as ledger_services
 from rewards.errors import (
     AlreadyFulfilledError,
@@ -71,11 +71,24 @@ def pickup_code_normalise(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
+_TALLY = f'"{RedemptionTally._meta.db_table}"'
+# One statement creates the citizen's tally row for the reward if it is missing and locks it either
+# way: ON CONFLICT DO UPDATE takes the row lock as SELECT ... FOR UPDATE would, so a twin inserting
+# at the same moment waits on the unique index, then both queue on the same row.
+_TALLY_LOCK_SQL = (
+    f"INSERT INTO {_TALLY} AS t (created_at, updated_at, user_id, reward_id, quantity) VALUES (%s, %s, %s, %s, 0)"  # noqa: S608
+    " ON CONFLICT (user_id, reward_id) DO UPDATE SET updated_at = t.updated_at"
+    " RETURNING t.id, t.created_at, t.updated_at, t.user_id, t.reward_id, t.quantity"
+)
+
+
 def _tally_lock(*, user: User, reward: Reward) -> RedemptionTally:
-    # INSERT ... ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE: a twin inserting at the same
-    # moment waits on the unique index, then both queue on the same row.
-    RedemptionTally.objects.bulk_create([RedemptionTally(user=user, reward=reward)], ignore_conflicts=True)
-    return RedemptionTally.objects.select_for_update().get(user=user, reward=reward)
+    now = timezone.now()
+    with prepared_cursor() as cursor:
+        cursor.execute(_TALLY_LOCK_SQL, [now, now, user.pk, reward.pk])
+        row = cursor.fetchone()
+    fields = ["id", "created_at", "updated_at", "user_id", "reward_id", "quantity"]
+    return RedemptionTally.from_db("default", fields, row)
 
 
 def _insert_with_fresh_code(redemption: Redemption, attempts: int = 5) -> None:
