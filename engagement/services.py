@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Grid, User
 from core.errors import InvalidError
+from core.rows import PlainRead, prepared_cursor
 from engagement import rules, selectors
 from engagement.errors import NicknameInvalidError, NicknameTakenError
 from engagement.models import EngagementProfile, Notification, NotificationKind, UserBadge
@@ -77,6 +78,17 @@ def profile_update(
     return profile
 
 
+_NOTIFICATION = f'"{Notification._meta.db_table}"'
+# One statement puts the message in the inbox unless its cause is there already (a replay).
+_NOTIFY_SQL = (
+    f"INSERT INTO {_NOTIFICATION} (created_at, updated_at, user_id, kind, cause, title, body, link)"  # noqa: S608
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cause) DO NOTHING RETURNING id"
+)
+EMAIL_OPT_IN = PlainRead(
+    EngagementProfile, fields=["email_opt_in"], where=f'"{EngagementProfile._meta.db_table}".user_id = %s'
+)
+
+
 def notification_send(
     *, user: User, kind: str, cause: str, title: str, body: str = "", link: str = "", always_email: bool = False
 ) -> Notification | None:
@@ -86,14 +98,20 @@ def notification_send(
     whatever the citizen-facing email opt-in says. Returns the new notification, or None when one
     for this cause exists already (a replay).
     """
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            cause=cause[:120], defaults={"user": user, "kind": kind, "title": title[:200], "body": body, "link": link}
-        )
-    if not created:
+    now = timezone.now()
+    fields = {"user": user, "kind": kind, "cause": cause[:120], "title": title[:200], "body": body, "link": link}
+    with prepared_cursor() as cursor:
+        cursor.execute(_NOTIFY_SQL, [now, now, user.pk, kind, fields["cause"], fields["title"], body, link])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    profile = EngagementProfile.objects.filter(user=user).first()
-    allowed = always_email or (profile is not None and profile.email_opt_in)
+    notification = Notification(id=row[0], created_at=now, updated_at=now, **fields)
+    notification._state.adding = False
+    if always_email:
+        allowed = True
+    else:
+        profile = EMAIL_OPT_IN.get(user.pk)
+        allowed = profile is not None and profile.email_opt_in
     if allowed and user.email:
         from engagement.tasks import notification_email_task  # tasks import this module
 

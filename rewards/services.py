@@ -44,6 +44,14 @@ MAX_QUANTITY = 10
 _REWARD = f'"{Reward._meta.db_table}"'
 # The read a burst repeats thousands of times, built once: the reward if it is on sale now (as
 # Reward.objects.available()) and the order this citizen's request key already made, if any.
+STOCK_AND_REPLAY = PlainRead(
+    Reward,
+    fields=["stock_left"],
+    extra=[
+        f'(SELECT r.id FROM "{Redemption._meta.db_table}" r WHERE r.user_id = %s AND r.request_key = %s)',  # noqa: S608
+    ],
+    where=f"{_REWARD}.id = %s",
+)
 REWARD_ON_SALE = PlainRead(
     Reward,
     extra=[
@@ -163,10 +171,14 @@ def reward_redeem(
 @transaction.atomic
 def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, key: str | None) -> Redemption:
     tally = _tally_lock(user=user, reward=reward)
-    if key:
-        replayed = Redemption.objects.filter(user=user, request_key=key).first()
-        if replayed is not None:
-            return replayed
+    # Now that the citizen's tally row is ours: an order this key already made, and the stock as it
+    # stands — those who arrive as the last items go stop here, before the ledger hold, rather than
+    # at the final UPDATE (which still decides).
+    current, (replayed_id,) = STOCK_AND_REPLAY.get_with_extra(user.pk, key, reward.pk)
+    if replayed_id is not None:
+        return Redemption.objects.get(pk=replayed_id)
+    if current.stock_left < quantity:
+        raise OutOfStockError(stock_left=current.stock_left)
     if reward.per_user_limit is not None and tally.quantity + quantity > reward.per_user_limit:
         raise LimitReachedError(limit=reward.per_user_limit, already=tally.quantity)
 
