@@ -113,8 +113,8 @@ class IdempotencyMiddleware:
                 content_type=response.get("Content-Type", "application/json"),
                 body=response.content,
             )
-        elif statements.other and not _wrote_nothing():
-            transaction.set_rollback(True)
+        elif connection.run_on_commit or (statements.other and not _wrote_nothing()):
+            transaction.set_rollback(True)  # undo its writes; and nothing waits to run after a refusal
         return response
 
 

@@ -199,6 +199,12 @@ def task_page_nearby_json(
         raise InvalidError(f"limit must be between 1 and {MAX_LIMIT}.", field="limit")
     if not 0 <= offset <= MAX_OFFSET:
         raise InvalidError(f"offset must be between 0 and {MAX_OFFSET}.", field="offset")
+    # Times without an offset mean the city's clock (TIME_ZONE), as the ORM reads them in
+    # task_list_nearby; the database session itself runs in UTC.
+    starts_after, starts_before = (
+        timezone.make_aware(moment) if moment is not None and timezone.is_naive(moment) else moment
+        for moment in (starts_after, starts_before)
+    )
     x, y = projected(lat, lon)
     with prepared_cursor() as cursor:
         cursor.execute(

@@ -82,7 +82,7 @@ BEGIN
                     'distance_km', round((2 * 6371.0088 * asin(least(1.0, sqrt(
                         power(sin(radians(t.lat - p_lat) / 2), 2)
                         + cos(radians(p_lat)) * cos(radians(t.lat))
-                          * power(sin(radians(t.lon - p_lon) / 2), 2)))))::numeric, 3)
+                          * power(sin(radians(t.lon - p_lon) / 2), 2)))))::numeric, 3)::float8
                 ) AS item
             FROM tasks_app_task t
             JOIN accounts_agency a ON a.id = t.agency_id

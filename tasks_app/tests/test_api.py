@@ -1,7 +1,7 @@
 """The tasks API as API.md describes it, with personas: citizen, own agency, other agency, anonymous."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
@@ -92,12 +92,27 @@ def test_the_database_answer_matches_the_orm_reading_field_for_field(api_as, mak
         ends_at=starts + timedelta(hours=1),
     )
     make_task(title="Quiz", category="anti_fraud_quiz", lat=SITE[0] - 0.02, address='Quote " and \\ backslash')
-    for query in ({}, {"category": "anti_fraud_quiz"}, {"limit": 2, "offset": 1}, {"radius_km": 1}):
+    local_noon_tomorrow = (timezone.localtime(now) + timedelta(days=1)).replace(hour=12, minute=0, second=0)
+    make_task(
+        title="Tomorrow noon",
+        lat=SITE[0] + 0.003,
+        starts_at=local_noon_tomorrow,
+        ends_at=local_noon_tomorrow + timedelta(hours=1),
+    )
+    naive = local_noon_tomorrow.replace(tzinfo=None) - timedelta(minutes=1)  # no offset: the city's clock
+    queries = ({}, {"category": "anti_fraud_quiz"}, {"limit": 2, "offset": 1}, {"radius_km": 1})
+    queries += ({"starts_after": naive.isoformat()}, {"starts_before": naive.isoformat()})
+    for query in queries:
         # when the endpoint answers (PostgreSQL builds the JSON)
         data = api_as(None).get("/tasks", {"lat": SITE[0], "lon": SITE[1], **query}).json()
         # then it is what the ORM's queryset and Django's JSON encoder give for the same search
         qs = selectors.task_list_nearby(
-            lat=SITE[0], lon=SITE[1], radius_km=query.get("radius_km", 5), category=query.get("category")
+            lat=SITE[0],
+            lon=SITE[1],
+            radius_km=query.get("radius_km", 5),
+            category=query.get("category"),
+            starts_after=datetime.fromisoformat(query["starts_after"]) if "starts_after" in query else None,
+            starts_before=datetime.fromisoformat(query["starts_before"]) if "starts_before" in query else None,
         )
         offset, limit = query.get("offset", 0), query.get("limit", 50)
         expected = [
