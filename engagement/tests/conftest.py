@@ -14,9 +14,10 @@ from django.utils import timezone
 from accounts.models import AgencyKind, GridLevel
 from accounts.services import grid_membership_add
 from accounts.tests.factories import AgencyFactory, GridFactory, box
-from engagement.rules import CITY_TZ
+from engagement.rules import CITY_TZ, is_night_window
 from ledger import services as ledger_services
 from tasks_app import services as task_services
+from tasks_app.models import Task
 from tips import services as tip_services
 from tips.models import TipCategory
 
@@ -93,9 +94,21 @@ def paid_task(
     at: tuple[float, float] = IN_WEST,
     points: int = 100,
 ):
-    """A task published, claimed, checked in and out, and approved through the tasks services."""
-    starts_at = starts_at or timezone.now() - timedelta(minutes=10)
+    """A task published, claimed, checked in and out, and approved through the tasks services.
+
+    Without starts_at the task sits around now when that stays in daylight in the city, else at 09:00
+    today (city time): only tests that ask for a night window earn the night-owl badge, whatever
+    the hour the suite runs at.
+    """
+    now = timezone.now()
+    if starts_at is None:
+        starts_at = now - timedelta(minutes=10)
+        if is_night_window(starts_at, starts_at + timedelta(hours=hours)):
+            starts_at = timezone.localtime(now, CITY_TZ).replace(hour=9, minute=0, second=0, microsecond=0)
     ends_at = starts_at + timedelta(hours=hours)
+    # The services refuse to create a task that is already over: such a one is made an hour ahead,
+    # then moved back into its window, where the claim, the check-ins and the approval happen.
+    made_at = starts_at if ends_at > now else now + timedelta(hours=1)
     task = task_services.task_create(
         agency=world["police"],
         created_by=world["staff"],
@@ -104,14 +117,17 @@ def paid_task(
         lat=at[0],
         lon=at[1],
         radius_m=200,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        starts_at=made_at,
+        ends_at=made_at + timedelta(hours=hours),
         headcount=3,
         points=points,
         min_minutes=0,
         auto_approve=False,
     )
     task = task_services.task_publish(task=task, user=world["staff"])
+    if made_at != starts_at:
+        Task.objects.filter(pk=task.pk).update(starts_at=starts_at, ends_at=ends_at)
+        task.refresh_from_db()
     inside = starts_at + timedelta(minutes=5)
     claim = task_services.claim_create(task=task, user=user, now=inside)
     for kind, moment in (("in", inside), ("out", inside + timedelta(minutes=30))):
