@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from accounts.models import User
@@ -84,6 +85,76 @@ def test_one_citizen_racing_past_the_per_person_limit_through_the_api(citizen, m
     reward.refresh_from_db()
     assert reward.stock_left == 98
     assert wallet(citizen) == {"balance": 1000, "held": 20, "available": 980}
+    assert_ledger_reconciles()
+
+
+def test_one_citizen_firing_the_same_keyed_order_at_once_orders_once(citizen, make_reward, pickup_point):
+    # given a citizen with points and plenty of stock
+    reward = make_reward(kind=RewardKind.PHYSICAL, price=10, stock=100)
+    token = login_token(Client(), citizen.email)
+    start = threading.Barrier(12)
+
+    def attempt(_: int):
+        client = ApiClient(token)
+        start.wait()
+        return client.post(
+            f"/rewards/{reward.pk}/redemptions",
+            {"quantity": 1, "pickup_point_id": pickup_point.pk},
+            headers={"Idempotency-Key": "one-tap"},
+        )
+
+    # when the app sends the same order 12 times at once (a retry storm), all with one key
+    responses = run_in_threads(attempt, list(range(12)), workers=12)
+
+    # then every answer is the same order, and only one was made and paid for
+    assert {r.status_code for r in responses} == {201}, [r.content for r in responses][:2]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert Redemption.objects.filter(user=citizen, reward=reward).count() == 1
+    reward.refresh_from_db()
+    assert reward.stock_left == 99
+    assert wallet(citizen) == {"balance": 1000, "held": 10, "available": 990}
+    assert_ledger_reconciles()
+
+
+def test_a_twin_order_that_finishes_while_its_first_copy_reads_is_replayed(
+    citizen, make_reward, pickup_point, monkeypatch
+):
+    # given the first copy of an order paused after its reads, before its first write
+    reward = make_reward(kind=RewardKind.PHYSICAL, price=10, stock=5)
+    token = login_token(Client(), citizen.email)
+    body = {"quantity": 1, "pickup_point_id": pickup_point.pk}
+    twin: dict = {}
+    real_read = services.REWARD_ON_SALE.get_with_extra
+
+    def read_then_let_the_twin_finish(*params):
+        found = real_read(*params)
+        if not twin:
+            twin["started"] = True
+
+            def run() -> None:
+                try:
+                    path = f"/rewards/{reward.pk}/redemptions"
+                    twin["response"] = ApiClient(token).post(path, body, headers={"Idempotency-Key": "twin"})
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join()
+        return found
+
+    monkeypatch.setattr(services.REWARD_ON_SALE, "get_with_extra", read_then_let_the_twin_finish)
+    # when its twin (same key, same body) runs start to end in that pause
+    first = ApiClient(token).post(f"/rewards/{reward.pk}/redemptions", body, headers={"Idempotency-Key": "twin"})
+    # then the first copy makes no order of its own: it answers the twin's order
+    assert twin["response"].status_code == 201
+    assert first.status_code == 201
+    assert first.json() == twin["response"].json()
+    assert first["Idempotent-Replayed"] == "true"
+    assert Redemption.objects.filter(user=citizen, reward=reward).count() == 1
+    reward.refresh_from_db()
+    assert reward.stock_left == 4
+    assert wallet(citizen) == {"balance": 1000, "held": 10, "available": 990}
     assert_ledger_reconciles()
 
 
