@@ -11,7 +11,7 @@ from core.errors import InvalidError
 from core.pagination import MAX_LIMIT, MAX_OFFSET
 from core.rows import PlainRead, prepared_cursor
 from tasks_app.errors import ClaimNotFoundError, NotAgencyStaffError, OfferNotFoundError, TaskNotFoundError
-from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, projected
+from tasks_app.geo_sql import HAVERSINE_KM_SQL, KM_PER_DEGREE, inner_circle_degrees, projected
 from tasks_app.models import CheckIn, Claim, ClaimStatus, DispatchOffer, Task, TaskStatus
 
 TABLE = '"tasks_app_task"'
@@ -192,7 +192,7 @@ def task_page_nearby_json(
     """One page of task_list_nearby with its count, as the API's JSON text ``{"count", "items"}``.
 
     The hottest read of the product is answered by PostgreSQL in one prepared call
-    (``fubi_tasks_nearby``, migration 0005): same filters as task_list_nearby, KNN order, TaskOut's
+    (``fubi_tasks_nearby``, migrations 0005 and 0006): same filters as task_list_nearby, KNN order, TaskOut's
     shape. Raises InvalidError for a limit or offset out of range.
     """
     if not 1 <= limit <= MAX_LIMIT:
@@ -209,7 +209,7 @@ def task_page_nearby_json(
     with prepared_cursor() as cursor:
         cursor.execute(
             "SELECT fubi_tasks_nearby(%s::float8, %s::float8, %s::float8, %s::float8, %s::float8, %s::float8,"
-            " %s::text, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::int, %s::bigint)",
+            " %s::float8, %s::text, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::int, %s::bigint)",
             [
                 lat,
                 lon,
@@ -217,6 +217,7 @@ def task_page_nearby_json(
                 x,
                 y,
                 radius_km / KM_PER_DEGREE * RADIUS_SLACK,
+                inner_circle_degrees(lat, radius_km),
                 category or None,
                 starts_after,
                 starts_before,
