@@ -44,3 +44,29 @@ def settle(connection) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("CHECKPOINT")
+
+
+def machine_speed(server_url: str) -> str:
+    """How fast this machine is right now, to compare runs across days: the same VM has run twice as
+    slow for hours at a time. Best of 5 for a fixed Python loop (1,000,000 steps, CPU time) and for a
+    PostgreSQL round trip (SELECT 1 over one connection, 500 times)."""
+    import time
+
+    import psycopg
+
+    def python_loop() -> float:
+        started = time.process_time()
+        total = 0
+        for step in range(1_000_000):
+            total += step
+        return time.process_time() - started
+
+    loop_ms = min(python_loop() for _ in range(5)) * 1000
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        trips = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(500):
+                conn.execute("SELECT 1").fetchone()
+            trips.append((time.perf_counter() - started) / 500)
+    return f"Python loop of 10^6 steps {loop_ms:.0f} ms, PostgreSQL round trip {min(trips) * 1e6:.0f} µs"

@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import load
-from cpu import cpu_seconds, server_pids, settle
+from cpu import cpu_seconds, machine_speed, server_pids, settle
 from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,6 +249,7 @@ def main() -> int:
     print()
     shape = f"{args.workers or 'conf'} workers × {args.threads or 'conf'} threads"
     print(f"reward redemptions through HTTP: gunicorn.conf.py ({shape}), {args.concurrency} client connections")
+    print(f"speed now: {machine_speed(args.server)}")
     print(f"{'requests':<28}{result['count']:>10}")
     print(f"{'stock':<28}{args.stock:>10}")
     print(f"{'elapsed s':<28}{result['elapsed']:>10.2f}")

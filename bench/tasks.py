@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import load
-from cpu import cpu_seconds, server_pids, settle
+from cpu import cpu_seconds, machine_speed, server_pids, settle
 from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -438,6 +438,7 @@ def main() -> None:
     print(f"# bench/tasks.py — scratch database {BENCH_DB}, gunicorn.conf.py ({shape})")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# machine: {os.cpu_count()} CPUs, load average {load} at start; PostgreSQL at {args.server}")
+    print(f"# speed now: {machine_speed(args.server)}")
     if not args.skip_claims:
         bursts = bench_claims(args, env)
         print()
