@@ -11,15 +11,20 @@ stored answer (IdempotencyRecord):
   transaction, taking the key's lock again inside it first. If a twin finished in the meantime,
   this request stops there (``TwinAnsweredError``), rolls back, and replays the twin's answer.
 - A 2xx answer is stored with the view's effects in that transaction; anything else is undone, so
-  a failed request may simply be retried.
+  a failed request may simply be retried. A refusal decided by prepared reads alone looks for the
+  key once more before answering (waiting for a twin still at work): a twin that finished first —
+  whose effects may be the very reason for the refusal — is replayed, not contradicted.
 
 So a refusal decided by prepared reads (the thousands who find an item sold out, a task full)
-costs two round trips: no BEGIN, no COMMIT, no placeholder row. Effects happen only inside the
-transaction that holds the key's lock, so twins never act twice.
+costs three statements and no BEGIN, COMMIT or placeholder row. Effects happen only inside the
+transaction that holds the key's lock, so twins never act twice. Effects outside the database
+(a file, a message, a cache) belong after the view's first write or in ``transaction.on_commit``,
+never before: until then the key is not held.
 """
 
 import hashlib
 from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -125,7 +130,16 @@ class IdempotencyMiddleware:
             if guard.twin_answer is not None:  # a twin finished first: its answer, nothing of ours
                 transaction.set_rollback(True)
                 return _answer_stored(key, fingerprint, guard.twin_answer)
-            if 200 <= response.status_code < 300 and not response.streaming:
+            if not guard.locked:
+                # A refusal decided by prepared reads alone. A twin may have finished, or be finishing,
+                # since the first statement (and its effects may be why this one refuses): wait for it
+                # and answer as it did, as a retry would be answered.
+                stored = _take_outside(user.pk, key)
+                if stored is not None or connection.run_on_commit:
+                    transaction.set_rollback(True)  # nothing written; nothing waits to run after it
+                if stored is not None:
+                    return _answer_stored(key, fingerprint, stored)
+            elif 200 <= response.status_code < 300 and not response.streaming:
                 IdempotencyRecord.objects.create(
                     user=user,
                     key=key,
@@ -163,14 +177,12 @@ def _user_taking_key(request: HttpRequest, key: str) -> tuple[object, tuple | No
         if user is None:
             return None
         if stored is None and not _key_taken_with_user():
-            with outside_transaction():
-                stored = _take(user.pk, key)
+            stored = _take_outside(user.pk, key)
         return user, stored
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    with outside_transaction():
-        return user, _take(user.pk, key)
+    return user, _take_outside(user.pk, key)
 
 
 def _key_taken_with_user() -> bool:
@@ -179,13 +191,25 @@ def _key_taken_with_user() -> bool:
     return settings.SESSION_ENGINE == SESSION_ENGINE
 
 
-def _take(user_id: int, key: str) -> tuple | None:
-    """Wait while a twin holds (user, key); then what it stored, if it committed an answer."""
-    with prepared_cursor() as cursor:
+def _take(user_id: int, key: str, *, outside: bool = False) -> tuple | None:
+    """Wait while a twin holds (user, key); then what it stored, if it committed an answer. Outside:
+    as a statement of its own while the request's transaction has not begun (core.rows), holding
+    nothing afterwards."""
+    with prepared_cursor() as cursor, outside_transaction() if outside else nullcontext():
         cursor.execute(
             "SELECT fingerprint, status_code, content_type, body FROM fubi_idempotency_take(%s, %s)", [user_id, key]
         )
         return cursor.fetchone()
+
+
+def _take_outside(user_id: int, key: str) -> tuple | None:
+    """_take as a statement of its own while the request's transaction has not begun: it waits for a
+    twin holding the key and reads what it stored, and holds nothing afterwards."""
+    taking = READING.set(True)  # writes nothing; not one of the view's statements
+    try:
+        return _take(user_id, key, outside=True)
+    finally:
+        READING.reset(taking)
 
 
 class _KeyGuard:

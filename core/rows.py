@@ -59,16 +59,25 @@ class PreparedDebugCursor(CursorDebugWrapper):
 def outside_transaction(alias: str = "default") -> Iterator[None]:
     """Run what follows in autocommit when a deferred request (BEGIN_DEFERRED) has not begun its
     transaction yet: psycopg would otherwise open one with a BEGIN of its own. Once the request has
-    begun (its first write), statements join its transaction as usual."""
-    raw = connections[alias].connection
-    if not BEGIN_DEFERRED.get() or raw is None or raw.info.transaction_status != TransactionStatus.IDLE:
+    begun (its first write), statements join its transaction as usual. Only inside an atomic block
+    (the middleware's): elsewhere the connection is left exactly as it is."""
+    connection = connections[alias]
+    raw = connection.connection
+    if (
+        not BEGIN_DEFERRED.get()
+        or raw is None
+        or not connection.in_atomic_block
+        or raw.autocommit
+        or raw.info.transaction_status != TransactionStatus.IDLE
+    ):
         yield
         return
     raw.autocommit = True
     try:
         yield
     finally:
-        raw.autocommit = False
+        if not raw.closed:  # a lost connection: Django's own error is the one to raise
+            raw.autocommit = False
 
 
 @contextmanager

@@ -157,7 +157,7 @@ def test_a_refusal_decided_by_prepared_reads_sends_no_begin_and_a_write_one_tran
     transaction_commands.clear()
     # when a keyed request is refused on what its prepared reads found
     refused = post(client, token, {"name": "Station V", "refuse_after_reading": True}, "key-w")
-    # then it sent its two statements (token with key, read) and no BEGIN, COMMIT or ROLLBACK
+    # then it sent its statements (token with key, read, key again) and no BEGIN, COMMIT or ROLLBACK
     assert refused.status_code == 409
     assert refused.json()["message"] == "taken: True"
     assert transaction_commands == []
@@ -201,3 +201,28 @@ def test_a_twin_that_finishes_while_a_request_only_read_is_replayed(make_user, m
     assert first["Idempotent-Replayed"] == "true"
     assert Agency.objects.filter(name="Twinned").count() == 1
     assert IdempotencyRecord.objects.filter(key="twin-key").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_during_a_prepared_read_is_a_clean_500_and_the_next_request_reconnects(make_user) -> None:
+    import psycopg
+    from django.db import DatabaseError
+
+    client = Client(raise_request_exception=True)
+    token = login_token(client, make_user().email)
+    assert post(client, token, {"name": "Station L"}, "key-l").status_code == 201
+    # given the server ends this connection (a restart, an idle timeout on the way)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    dsn = connection.get_connection_params()
+    with psycopg.connect(
+        dbname=dsn["dbname"], host=dsn.get("host"), port=dsn.get("port"), user=dsn.get("user"), autocommit=True
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    # when a keyed request's first prepared read finds it gone
+    with pytest.raises(DatabaseError) as raised:  # Django's own error (a 500), not a raw psycopg one
+        post(client, token, {"name": "Station M", "refuse_after_reading": True}, "key-m")
+    assert type(raised.value).__module__.startswith("django.db")
+    # then the next request connects again and works
+    assert post(client, token, {"name": "Station N"}, "key-n").status_code == 201

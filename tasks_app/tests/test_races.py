@@ -128,3 +128,42 @@ def test_racing_approvals_pay_once(agency, make_task, citizen, staff) -> None:
     assert Counter(outcomes) == {"ok": 20}
     assert wallet_balance(citizen) == 100
     assert_escrow_exact(agency)
+
+
+def test_the_twin_of_a_claim_that_took_the_last_place_answers_as_it_did(make_task, citizen, monkeypatch) -> None:
+    from django.test import Client
+
+    from conftest import ApiClient, login_token
+    from tasks_app import selectors
+
+    # given one place left, and a claim paused between its first statement and its read of the task
+    task = make_task(headcount=1)
+    token = login_token(Client(), citizen.email)
+    twin: dict = {}
+    real_read = selectors.TASK_FOR_CLAIM.get_with_extra
+
+    def let_the_twin_finish_first(*params):
+        if not twin:
+            twin["started"] = True
+
+            def run() -> None:
+                try:
+                    path = f"/tasks/{task.pk}/claims"
+                    twin["response"] = ApiClient(token).post(path, {}, headers={"Idempotency-Key": "k"})
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join(timeout=30)
+        return real_read(*params)
+
+    monkeypatch.setattr(selectors.TASK_FOR_CLAIM, "get_with_extra", let_the_twin_finish_first)
+    # when its twin (same key) takes the place in that pause, so the first now reads "already claimed"
+    first = ApiClient(token).post(f"/tasks/{task.pk}/claims", {}, headers={"Idempotency-Key": "k"})
+    # then the first answers the twin's 201, as a retry would be answered, and one claim exists
+    assert twin["response"].status_code == 201
+    assert first.status_code == 201, first.content
+    assert first.json() == twin["response"].json()
+    assert first["Idempotent-Replayed"] == "true"
+    assert Claim.objects.filter(task=task).count() == 1
