@@ -14,7 +14,6 @@ from ninja.security import SessionAuth
 
 from accounts.security import x_session_token_auth
 from core.errors import DomainError
-from core.idempotency import TwinAnsweredError
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +112,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, error_body("not_found", "Not found."), status=404)
-
-
-@api.exception_handler(TwinAnsweredError)
-def twin_answered(request: HttpRequest, exc: TwinAnsweredError) -> HttpResponse:
-    # Not an error: core.idempotency discards this answer and replays the twin's.
-    return api.create_response(request, error_body("conflict", "A request with this key finished first."), status=409)
 
 
 @api.exception_handler(Exception)

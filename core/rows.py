@@ -28,15 +28,10 @@ from django.db import connections, router
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Model
-from psycopg.pq import TransactionStatus
 
 # True while a PlainRead runs its statement: a SELECT that writes nothing (core.idempotency counts
 # the other statements of a request to know whether it may have written).
 READING: ContextVar[bool] = ContextVar("fubi_plain_read", default=False)
-# True while a request may still end without having written (core.idempotency): until its first
-# other statement, PlainRead's statements run on their own, outside a transaction, so a request
-# that only reads sends neither BEGIN nor COMMIT — two of the four round trips of a refusal.
-BEGIN_DEFERRED: ContextVar[bool] = ContextVar("fubi_begin_deferred", default=False)
 
 
 class PreparedCursor(ServerBindingCursor):
@@ -53,31 +48,6 @@ class PreparedDebugCursor(CursorDebugWrapper):
         shown = self.db.ops.compose_sql(sql, params) if params else sql
         with self.debug_sql(shown, params):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
-
-
-@contextmanager
-def outside_transaction(alias: str = "default") -> Iterator[None]:
-    """Run what follows in autocommit when a deferred request (BEGIN_DEFERRED) has not begun its
-    transaction yet: psycopg would otherwise open one with a BEGIN of its own. Once the request has
-    begun (its first write), statements join its transaction as usual. Only inside an atomic block
-    (the middleware's): elsewhere the connection is left exactly as it is."""
-    connection = connections[alias]
-    raw = connection.connection
-    if (
-        not BEGIN_DEFERRED.get()
-        or raw is None
-        or not connection.in_atomic_block
-        or raw.autocommit
-        or raw.info.transaction_status != TransactionStatus.IDLE
-    ):
-        yield
-        return
-    raw.autocommit = True
-    try:
-        yield
-    finally:
-        if not raw.closed:  # a lost connection: Django's own error is the one to raise
-            raw.autocommit = False
 
 
 @contextmanager
@@ -150,7 +120,7 @@ class PlainRead:
         connection = connections[alias]
         reading = READING.set(True)
         try:
-            with prepared_cursor(alias) as cursor, outside_transaction(alias):
+            with prepared_cursor(alias) as cursor:
                 cursor.execute(sql, params)
                 row = cursor.fetchone()
         finally:

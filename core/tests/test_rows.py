@@ -86,23 +86,3 @@ def test_reads_are_prepared_once_per_connection_and_logged_with_their_values(rew
         statements = [row[0] for row in cursor.fetchall()]
     assert sum('FROM "rewards_reward" WHERE "rewards_reward".id = $1' in s for s in statements) == 1, statements
     assert not any("LIMIT" in s and "rewards_reward" in s for s in statements), statements
-
-
-@pytest.mark.django_db(transaction=True)  # real autocommit, not a test transaction
-def test_outside_transaction_leaves_a_connection_outside_an_atomic_block_as_it_was() -> None:
-    from accounts.models import Agency
-    from core.rows import BEGIN_DEFERRED, outside_transaction
-
-    # given a connection in autocommit and the deferral switched on (a read routed elsewhere, say)
-    connection.ensure_connection()
-    deferred = BEGIN_DEFERRED.set(True)
-    try:
-        with outside_transaction():
-            pass
-    finally:
-        BEGIN_DEFERRED.reset(deferred)
-    # then psycopg is still in autocommit, and a write outside any transaction is kept
-    assert connection.connection.autocommit is True
-    Agency.objects.create(name="Kept")
-    connection.close()
-    assert Agency.objects.filter(name="Kept").exists()
