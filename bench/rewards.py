@@ -233,6 +233,7 @@ def main() -> int:
     try:
         wait_for_server(server, args.port, reward_id)
         warm_up(args, tokens[:200])
+        speed = machine_speed(args.server)  # just before the burst, with gunicorn idle
         pids = server_pids(server, args.server, args.db)
         cpu_before, client_before = cpu_seconds(pids), time.process_time()
         result = fire(args, reward_id, point_id, tokens)
@@ -249,7 +250,7 @@ def main() -> int:
     print()
     shape = f"{args.workers or 'conf'} workers × {args.threads or 'conf'} threads"
     print(f"reward redemptions through HTTP: gunicorn.conf.py ({shape}), {args.concurrency} client connections")
-    print(f"speed now: {machine_speed(args.server)}")
+    print(f"speed now: {speed}")
     print(f"{'requests':<28}{result['count']:>10}")
     print(f"{'stock':<28}{args.stock:>10}")
     print(f"{'elapsed s':<28}{result['elapsed']:>10.2f}")
