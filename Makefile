@@ -45,8 +45,11 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: install-test
+	@# bench/instructions.py counts instructions with valgrind's callgrind.
+	@command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind; }
 	$(PY) bench/ledger.py
 	$(PY) bench/tasks.py
 	$(PY) bench/tips.py
 	$(PY) bench/rewards.py
 	$(PY) bench/engagement.py
+	$(PY) bench/instructions.py
