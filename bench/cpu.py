@@ -23,8 +23,8 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLOCK_TICKS
 
 
-def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]:
-    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
+def gunicorn_pids(server: subprocess.Popen) -> list[int]:
+    """gunicorn's master and its workers."""
     pids = [server.pid]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -32,10 +32,19 @@ def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]
                 pids.append(int(stat.parent.name))
         except (OSError, ValueError, IndexError):
             continue
+    return pids
+
+
+def postgres_pids(server_url: str, db: str) -> list[int]:
+    """The PostgreSQL backends serving the bench database."""
     query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{db}'"  # db is our own argument
     out = subprocess.run(["psql", f"{server_url}/postgres", "-Atc", query], capture_output=True, text=True)
-    pids += [int(line) for line in out.stdout.split() if line.strip().isdigit()]
-    return pids
+    return [int(line) for line in out.stdout.split() if line.strip().isdigit()]
+
+
+def server_pids(server: subprocess.Popen, server_url: str, db: str) -> list[int]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
+    return gunicorn_pids(server) + postgres_pids(server_url, db)
 
 
 def settle(connection) -> None:

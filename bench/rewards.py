@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import load
-from cpu import cpu_seconds, machine_speed, server_pids, settle
+from cpu import cpu_seconds, gunicorn_pids, machine_speed, postgres_pids, settle
 from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,13 +234,15 @@ def main() -> int:
         wait_for_server(server, args.port, reward_id)
         warm_up(args, tokens[:200])
         speed = machine_speed(args.server)  # just before the burst, with gunicorn idle
-        pids = server_pids(server, args.server, args.db)
-        cpu_before, client_before = cpu_seconds(pids), time.process_time()
+        web, db = gunicorn_pids(server), postgres_pids(args.server, args.db)
+        web_before, db_before, client_before = cpu_seconds(web), cpu_seconds(db), time.process_time()
         result = fire(args, reward_id, point_id, tokens)
-        pids = sorted(set(pids) | set(server_pids(server, args.server, args.db)))
+        db = sorted(set(db) | set(postgres_pids(args.server, args.db)))
         # CPU used by gunicorn and PostgreSQL for the run: unlike wall-clock rates, this does not
         # depend on what else the machine is doing; capacity = cores / CPU per request.
-        result["server_cpu_ms"] = (cpu_seconds(pids) - cpu_before) * 1000 / result["count"]
+        result["web_cpu_ms"] = (cpu_seconds(web) - web_before) * 1000 / result["count"]
+        result["db_cpu_ms"] = (cpu_seconds(db) - db_before) * 1000 / result["count"]
+        result["server_cpu_ms"] = result["web_cpu_ms"] + result["db_cpu_ms"]
         result["client_cpu_ms"] = (time.process_time() - client_before) * 1000 / result["count"]
     finally:
         server.send_signal(signal.SIGTERM)
@@ -263,6 +265,8 @@ def main() -> int:
     print(f"{'requests/s per tenth':<28}" + " ".join(f"{rate:.0f}" for rate in result["timeline"]))
     cores = os.cpu_count() or 1
     print(f"{'server CPU ms/request':<28}{result['server_cpu_ms']:>10.2f}  (gunicorn + PostgreSQL)")
+    print(f"{'  gunicorn':<28}{result['web_cpu_ms']:>10.2f}")
+    print(f"{'  PostgreSQL':<28}{result['db_cpu_ms']:>10.2f}")
     print(f"{'client CPU ms/request':<28}{result['client_cpu_ms']:>10.2f}")
     capacity = cores * 1000 / (result["server_cpu_ms"] + result["client_cpu_ms"])
     print(f"{'CPU-bound capacity req/s':<28}{capacity:>10.0f}  ({cores} cores, machine otherwise idle)")

@@ -101,11 +101,22 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
+    codes = {
+        400: "malformed_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        429: "rate_limited",
+    }
     code = codes.get(exc.status_code, "error")
     message = str(exc)
     if code == "malformed_request":
         message = "The request body could not be parsed: send valid JSON."
+    elif code == "forbidden" and "CSRF" in message:  # ninja's check for the session cookie
+        message = (
+            "CSRF check failed: with a session cookie, send the csrftoken cookie's value in an X-CSRFToken"
+            " header (or authenticate with X-Session-Token instead)."
+        )
     return api.create_response(request, error_body(code, message), status=exc.status_code)
 
 

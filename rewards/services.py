@@ -54,6 +54,7 @@ STOCK_AND_REPLAY = PlainRead(
 )
 REWARD_ON_SALE = PlainRead(
     Reward,
+    fields=["name", "kind", "price_points", "stock_left", "per_user_limit"],
     extra=[
         f'(SELECT r.id FROM "{Redemption._meta.db_table}" r WHERE r.user_id = %s AND r.request_key = %s)',  # noqa: S608 - table names
     ],
