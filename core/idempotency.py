@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from psycopg.pq import TransactionStatus
 
 from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
@@ -24,6 +25,13 @@ from core.rows import READING, prepared_cursor
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# A success and its effects, in the request's transaction (one prepared statement, as every keyed
+# success stores one).
+_STORE_SQL = (
+    f'INSERT INTO "{IdempotencyRecord._meta.db_table}"'  # noqa: S608 - the table's name
+    " (created_at, updated_at, user_id, key, fingerprint, status_code, content_type, body)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 def error_response(error: DomainError) -> JsonResponse:
@@ -105,14 +113,13 @@ class IdempotencyMiddleware:
         with connection.execute_wrapper(statements):
             response = self.get_response(request)
         if 200 <= response.status_code < 300 and not response.streaming:
-            IdempotencyRecord.objects.create(
-                user=user,
-                key=key,
-                fingerprint=fingerprint,
-                status_code=response.status_code,
-                content_type=response.get("Content-Type", "application/json"),
-                body=response.content,
-            )
+            content_type = response.get("Content-Type", "application/json")
+            now = timezone.now()
+            with prepared_cursor() as cursor:
+                cursor.execute(
+                    _STORE_SQL,
+                    [now, now, user.pk, key, fingerprint, response.status_code, content_type, response.content],
+                )
         elif connection.run_on_commit or (statements.other and not _wrote_nothing()):
             transaction.set_rollback(True)  # undo its writes; and nothing waits to run after a refusal
         return response

@@ -5,6 +5,7 @@ reach them: it is logged, and the next event (or `manage.py engagement_refresh`)
 """
 
 import logging
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -211,8 +212,11 @@ def on_domain_event(sender: Any, *, name: str, user: Any = None, obj: Any = None
     if not isinstance(user, User):
         return
     data = data or {}
+    refresh = name.split(".", 1)[0] not in NO_REFRESH_FAMILIES
     try:
-        with transaction.atomic():
+        # The message alone is one statement: after a commit (as events are sent) it needs no
+        # transaction of its own; inside someone's transaction a savepoint still shields it.
+        with transaction.atomic() if refresh or transaction.get_connection().in_atomic_block else nullcontext():
             with translation.override(user.preferred_language or None):
                 message = message_for(name, obj, data, user)
                 if message is not None:
@@ -226,7 +230,7 @@ def on_domain_event(sender: Any, *, name: str, user: Any = None, obj: Any = None
                         link=link,
                         always_email=kind in STAFF_ALERT_KINDS,
                     )
-            if name.split(".", 1)[0] not in NO_REFRESH_FAMILIES:
+            if refresh:
                 services.engagement_refresh(user=user)
     except Exception:
         logger.exception("engagement: handling %s for user %s failed", name, getattr(user, "pk", None))

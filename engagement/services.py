@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Grid, User
 from core.errors import InvalidError
-from core.rows import PlainRead, prepared_cursor
+from core.rows import prepared_cursor
 from engagement import rules, selectors
 from engagement.errors import NicknameInvalidError, NicknameTakenError
 from engagement.models import EngagementProfile, Notification, NotificationKind, UserBadge
@@ -82,10 +82,9 @@ _NOTIFICATION = f'"{Notification._meta.db_table}"'
 # One statement puts the message in the inbox unless its cause is there already (a replay).
 _NOTIFY_SQL = (
     f"INSERT INTO {_NOTIFICATION} (created_at, updated_at, user_id, kind, cause, title, body, link)"  # noqa: S608
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cause) DO NOTHING RETURNING id"
-)
-EMAIL_OPT_IN = PlainRead(
-    EngagementProfile, fields=["email_opt_in"], where=f'"{EngagementProfile._meta.db_table}".user_id = %s'
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cause) DO NOTHING"
+    # and in the same round trip, whether they want it by email
+    f' RETURNING id, (SELECT p.email_opt_in FROM "{EngagementProfile._meta.db_table}" p WHERE p.user_id = %s)'
 )
 
 
@@ -101,18 +100,13 @@ def notification_send(
     now = timezone.now()
     fields = {"user": user, "kind": kind, "cause": cause[:120], "title": title[:200], "body": body, "link": link}
     with prepared_cursor() as cursor:
-        cursor.execute(_NOTIFY_SQL, [now, now, user.pk, kind, fields["cause"], fields["title"], body, link])
+        cursor.execute(_NOTIFY_SQL, [now, now, user.pk, kind, fields["cause"], fields["title"], body, link, user.pk])
         row = cursor.fetchone()
     if row is None:
         return None
     notification = Notification(id=row[0], created_at=now, updated_at=now, **fields)
     notification._state.adding = False
-    if always_email:
-        allowed = True
-    else:
-        profile = EMAIL_OPT_IN.get(user.pk)
-        allowed = profile is not None and profile.email_opt_in
-    if allowed and user.email:
+    if (always_email or row[1]) and user.email:
         from engagement.tasks import notification_email_task  # tasks import this module
 
         notification_email_task.delay_on_commit(notification.pk)

@@ -325,15 +325,12 @@ def hold_place(
 ) -> Hold:
     """Reserve points of an account (a shop order): they move to a shop-holds shard and show as held.
 
-    Idempotent on idempotency_key. Raises error_class when the available balance is too small.
+    Idempotent on idempotency_key: the key's transaction decides (a replay for the same account and
+    amount returns the first hold; another movement under the key raises IdempotencyConflictError).
+    Raises error_class when the available balance is too small.
     """
     amount = _check_amount(amount)
     _check_key(idempotency_key)
-    existing = Hold.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.account_id != account.pk or existing.amount != amount:
-            raise IdempotencyConflictError(idempotency_key=idempotency_key)
-        return existing
     holding = system_account(AccountKind.SHOP_HOLDS, counterparty_id=account.pk)
     ref_type, ref_id = _ref(ref)
     tx, created = _post(

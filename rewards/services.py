@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import PickupPoint, Role, User
 from accounts.selectors import pickup_points_for_clerk
 from core.errors import InvalidError
 from core.events import publish
@@ -42,22 +42,23 @@ from rewards.models import Redemption, RedemptionStatus, RedemptionTally, Reward
 
 MAX_QUANTITY = 10
 _REWARD = f'"{Reward._meta.db_table}"'
+_REDEMPTION = f'"{Redemption._meta.db_table}"'
+_REPLAYED = f"(SELECT r.id FROM {_REDEMPTION} r WHERE r.user_id = %s AND r.request_key = %s)"  # noqa: S608
 # The read a burst repeats thousands of times, built once: the reward if it is on sale now (as
 # Reward.objects.available()) and the order this citizen's request key already made, if any.
-STOCK_AND_REPLAY = PlainRead(
-    Reward,
-    fields=["stock_left"],
-    extra=[
-        f'(SELECT r.id FROM "{Redemption._meta.db_table}" r WHERE r.user_id = %s AND r.request_key = %s)',  # noqa: S608
-    ],
-    where=f"{_REWARD}.id = %s",
-)
+STOCK_AND_REPLAY = PlainRead(Reward, fields=["stock_left"], extra=[_REPLAYED], where=f"{_REWARD}.id = %s")
+_POINTS = Reward.pickup_points.field
+# ... and the first read of every order, also with the chosen pickup point if it is one of this
+# reward's active points (its id, name and address: what the order's answer shows).
 REWARD_ON_SALE = PlainRead(
     Reward,
     fields=["name", "kind", "price_points", "stock_left", "per_user_limit"],
-    extra=[
-        f'(SELECT r.id FROM "{Redemption._meta.db_table}" r WHERE r.user_id = %s AND r.request_key = %s)',  # noqa: S608 - table names
-    ],
+    extra=[_REPLAYED, "pp.id", "pp.name", "pp.address"],
+    joins=(
+        f'LEFT JOIN LATERAL (SELECT p.id, p.name, p.address FROM "{PickupPoint._meta.db_table}" p'  # noqa: S608
+        f' JOIN "{_POINTS.m2m_db_table()}" m ON m."{_POINTS.m2m_reverse_name()}" = p.id'
+        f' WHERE m."{_POINTS.m2m_column_name()}" = {_REWARD}.id AND p.id = %s AND p.is_active) pp ON true'
+    ),
     where=(
         f"{_REWARD}.id = %s AND {_REWARD}.is_active"
         f" AND ({_REWARD}.starts_at IS NULL OR {_REWARD}.starts_at <= %s)"
@@ -100,19 +101,54 @@ def _tally_lock(*, user: User, reward: Reward) -> RedemptionTally:
     return RedemptionTally.from_db("default", fields, row)
 
 
+_INSERT_SQL = (
+    f"INSERT INTO {_REDEMPTION} (created_at, updated_at, user_id, reward_id, quantity, points, status, code,"  # noqa: S608
+    " pickup_point_id, request_key, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (code) DO NOTHING RETURNING id"
+)
+
+
 def _insert_with_fresh_code(redemption: Redemption, attempts: int = 5) -> None:
-    # Random codes collide rarely (one in ~10^7 per order at 100,000 orders); then draw again.
-    for attempt in range(attempts):
-        redemption.code = pickup_code_new()
-        try:
-            with transaction.atomic():
-                redemption.save(force_insert=True)
-        except IntegrityError:
-            if attempt == attempts - 1 or Redemption.objects.filter(code=redemption.code).first() is None:
-                raise
-            redemption.pk = None
-        else:
-            return
+    """Insert the new order under a fresh random pickup code. Codes collide rarely (one in ~10^7 per
+    order at 100,000 orders): then the insert does nothing and the next code is tried, without a
+    savepoint per attempt."""
+    now = timezone.now()
+    with prepared_cursor() as cursor:
+        for _attempt in range(attempts):
+            redemption.code = pickup_code_new()
+            cursor.execute(
+                _INSERT_SQL,
+                [
+                    now,
+                    now,
+                    redemption.user_id,
+                    redemption.reward_id,
+                    redemption.quantity,
+                    redemption.points,
+                    redemption.status,
+                    redemption.code,
+                    redemption.pickup_point_id,
+                    redemption.request_key,
+                    redemption.expires_at,
+                ],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                redemption.pk, redemption.created_at, redemption.updated_at = row[0], now, now
+                redemption._state.adding = False
+                redemption._state.db = "default"
+                return
+    raise IntegrityError(f"no free pickup code after {attempts} attempts")
+
+
+# The order's last statement: its tally and its hold, and then the hot reward row, whose conditional
+# UPDATE decides who gets the last items (the two CTEs touch rows this order has locked already).
+_TAKE_SQL = (
+    f'WITH t AS (UPDATE "{RedemptionTally._meta.db_table}" SET quantity = quantity + %s, updated_at = %s'  # noqa: S608
+    " WHERE id = %s),"
+    f" o AS (UPDATE {_REDEMPTION} SET hold_id = %s, updated_at = %s WHERE id = %s)"
+    f" UPDATE {_REWARD} SET stock_left = stock_left - %s, updated_at = %s WHERE id = %s AND stock_left >= %s"
+)
 
 
 def _hold_key(redemption: Redemption) -> str:
@@ -150,10 +186,10 @@ def reward_redeem(
             _("Choose a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY}, quantity=quantity, max=MAX_QUANTITY
         )
     now = timezone.now()
-    found = REWARD_ON_SALE.get_with_extra(user.pk, request_key, reward_id, now, now)
+    found = REWARD_ON_SALE.get_with_extra(user.pk, request_key, pickup_point_id, reward_id, now, now)
     if found is None:
         raise RewardNotFoundError(reward_id=reward_id)
-    reward, (replayed_id,) = found
+    reward, (replayed_id, *point) = found
     if reward.stock_left < quantity:
         # The thousands who arrive after the last item leave here, after one prepared read and
         # without a lock or a write; the conditional UPDATE in _redeem_locked decides for the rest.
@@ -162,10 +198,9 @@ def reward_redeem(
         raise OutOfStockError(stock_left=reward.stock_left)
     pickup_point = None
     if not reward.is_virtual:
-        if pickup_point_id is not None:
-            pickup_point = reward.pickup_points.filter(pk=pickup_point_id, is_active=True).first()
-        if pickup_point is None:
+        if point[0] is None:
             raise InvalidPickupPointError(pickup_point_id=pickup_point_id)
+        pickup_point = PickupPoint.from_db("default", ["id", "name", "address"], point)
     return _redeem_locked(reward=reward, user=user, quantity=quantity, pickup_point=pickup_point, key=request_key)
 
 
@@ -216,17 +251,17 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
             raise OutOfStockError(stock_left=0, codes_left=len(codes))
         VoucherCode.objects.filter(pk__in=codes).update(redemption=redemption, assigned_at=now, updated_at=now)
         ledger_services.hold_capture(hold=hold, idempotency_key=_capture_key(redemption), memo=reward.name)
-    tally.quantity += quantity
-    tally.save(update_fields=["quantity", "updated_at"])
     redemption.hold = hold
-    redemption.save(update_fields=["hold", "updated_at"])
-    # Last: the hot reward row stays locked only from here to the commit. The conditional UPDATE
-    # is what decides who gets the last items; when it takes nothing, everything above rolls back.
-    taken = Reward.objects.filter(pk=reward.pk, stock_left__gte=quantity).update(
-        stock_left=F("stock_left") - quantity, updated_at=now
-    )
+    # Last: the hot reward row stays locked only from here to the commit. When its conditional
+    # UPDATE takes nothing, everything above rolls back.
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _TAKE_SQL, [quantity, now, tally.pk, hold.pk, now, redemption.pk, quantity, now, reward.pk, quantity]
+        )
+        taken = cursor.rowcount
     if not taken:
         raise OutOfStockError(stock_left=0)
+    tally.quantity += quantity
     if not reward.is_virtual:
         transaction.on_commit(lambda: publish("redemption.ready", user=user, obj=redemption))
     return redemption

@@ -156,6 +156,24 @@ def test_a_pickup_point_the_reward_is_not_offered_at_is_422(api_as, citizen, mak
     assert response.json()["code"] == "invalid_pickup_point"
 
 
+def test_a_closed_pickup_point_is_422_and_an_open_one_is_in_the_answer(api_as, citizen, make_reward, pickup_point):
+    reward = make_reward(stock=10)
+    client = api_as(citizen)
+    pickup_point.is_active = False
+    pickup_point.save(update_fields=["is_active"])
+    closed = client.post(f"/rewards/{reward.pk}/redemptions", {"pickup_point_id": pickup_point.pk})
+    assert closed.status_code == 422
+    assert closed.json()["code"] == "invalid_pickup_point"
+    assert not Redemption.objects.exists()
+    pickup_point.is_active = True
+    pickup_point.save(update_fields=["is_active"])
+    ordered = client.post(f"/rewards/{reward.pk}/redemptions", {"pickup_point_id": pickup_point.pk})
+    assert ordered.status_code == 201, ordered.content
+    shown = ordered.json()["pickup_point"]
+    assert shown == {"id": pickup_point.pk, "name": pickup_point.name, "address": pickup_point.address}
+    assert Redemption.objects.get().pickup_point_id == pickup_point.pk
+
+
 def test_inactive_future_and_unknown_rewards_are_404(api_as, citizen, make_reward, pickup_point):
     inactive = make_reward(is_active=False)
     future = make_reward(starts_at=timezone.now() + timedelta(days=1))
