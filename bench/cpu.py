@@ -23,6 +23,21 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLOCK_TICKS
 
 
+def machine_times() -> list[int]:
+    """The whole machine's CPU time so far, in clock ticks: [user+nice, system+irq, idle+iowait, steal]."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return [user + nice, system + irq + softirq, idle + iowait, steal]
+
+
+def machine_split(before: list[int], after: list[int]) -> str:
+    """How the machine's CPUs spent a stretch of time: busy, idle and stolen by the hypervisor."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = max(1, sum(spent))
+    busy, idle, steal = (spent[0] + spent[1]) / total, spent[2] / total, spent[3] / total
+    return f"busy {busy:.0%}, idle {idle:.0%}, stolen by the hypervisor {steal:.0%}"
+
+
 def gunicorn_pids(server: subprocess.Popen) -> list[int]:
     """gunicorn's master and its workers."""
     pids = [server.pid]

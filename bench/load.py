@@ -2,9 +2,13 @@
 
 ``fire`` opens ``concurrency`` connections to 127.0.0.1:port and sends the requests over them, each
 connection taking the next request as soon as its previous answer is in (a closed loop, like
-wrk). One Python thread with an event loop costs about a third of the CPU per request of a
-thread-per-connection http.client client, and on a two-core machine every millisecond the load
-generator burns is taken from the server it measures.
+wrk). On a two-core machine every millisecond the load generator burns is taken from the server it
+measures, so it is as cheap as we could make it: one thread, one event loop, and each connection an
+``asyncio.Protocol`` that finds the end of an answer's head with one search and its length with
+another, with no coroutine or ``readline`` per request. It costs about 0.03 ms of CPU per request
+(asyncio streams cost about 0.1 ms, a thread per connection with http.client about 0.3 ms).
+
+It reads what our servers send: a head, then a body of Content-Length bytes (no chunked bodies).
 """
 
 import asyncio
@@ -36,53 +40,130 @@ def _encode(request: Request) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.body
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
-    status_line = await reader.readline()
-    if not status_line:
-        raise ConnectionError("closed")
-    status = int(status_line.split(b" ", 2)[1])
-    length, close = 0, False
-    while True:
-        line = await reader.readline()
-        if line in (b"\r\n", b""):
-            break
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"connection" and value.strip().lower() == b"close":
-            close = True
-    return status, await reader.readexactly(length) if length else b"", close
+def _parse(buffer: bytearray) -> tuple[int, bytes, bool, int] | None:
+    """(status, body, close, bytes used) of the first complete answer in buffer, or None."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    head = bytes(buffer[:end]).lower()
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    at = head.find(b"\r\ncontent-length:")
+    if at >= 0:
+        line_end = head.find(b"\r\n", at + 2)
+        length = int(head[at + 17 : line_end if line_end >= 0 else len(head)])
+    used = end + 4 + length
+    if len(buffer) < used:
+        return None
+    return status, bytes(buffer[end + 4 : used]), b"\r\nconnection: close" in head, used
+
+
+class _Run:
+    """The requests, the answers, and the connections taking turns at them."""
+
+    def __init__(self, port: int, requests: list[Request]) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.port = port
+        self.encoded = [_encode(request) for request in requests]
+        self.answers: list[Answer | None] = [None] * len(requests)
+        self.queue = iter(range(len(requests)))
+        self.open = 0  # connections open or being opened
+        self.done = self.loop.create_future()
+
+    async def connect(self) -> "_Connection":
+        _transport, connection = await self.loop.create_connection(lambda: _Connection(self), "127.0.0.1", self.port)
+        return connection
+
+    def next_for(self, connection: "_Connection") -> None:
+        index = next(self.queue, None)
+        if index is None:
+            connection.finish()
+            return
+        connection.send(index, self.encoded[index])
+
+    def answered(self, index: int, started: float, status: int, body: bytes) -> None:
+        self.answers[index] = Answer(status, started, time.perf_counter() - started, body)
+
+    def reopen(self) -> None:
+        """A new connection in place of one the server closed, taking the next request when open."""
+        self.open += 1  # before the old one's connection_lost, so the run is never seen as over
+
+        async def again() -> None:
+            try:
+                self.next_for(await self.connect())
+            except OSError:
+                self.closed()
+
+        self.loop.create_task(again())
+
+    def closed(self) -> None:
+        self.open -= 1
+        if self.open == 0 and not self.done.done():
+            self.done.set_result(None)
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.buffer = bytearray()
+        self.index: int | None = None
+        self.started = 0.0
+        self.transport: asyncio.Transport | None = None
+        self.finished = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+
+    def send(self, index: int, data: bytes) -> None:
+        self.index, self.started = index, time.perf_counter()
+        self.transport.write(data)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.index is None:
+            return
+        try:
+            parsed = _parse(self.buffer)
+        except (ValueError, IndexError):
+            parsed = (0, b"", True, len(self.buffer))
+        if parsed is None:
+            return
+        status, body, close, used = parsed
+        del self.buffer[:used]
+        index, self.index = self.index, None
+        self.run.answered(index, self.started, status, body)
+        if close:
+            self.finish()
+            self.run.reopen()
+        else:
+            self.run.next_for(self)
+
+    def finish(self) -> None:
+        if not self.finished:
+            self.finished = True
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.index is not None:  # the server went away mid-request: that request failed
+            self.run.answered(self.index, self.started, 0, b"")
+            self.index = None
+            if not self.finished:
+                self.finished = True
+                self.run.reopen()
+        self.run.closed()
 
 
 async def _fire(port: int, requests: list[Request], concurrency: int) -> tuple[float, list[Answer]]:
-    answers: list[Answer | None] = [None] * len(requests)
-    queue = iter(range(len(requests)))
-    encoded = [_encode(request) for request in requests]
-    gate = asyncio.Event()
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        await gate.wait()
-        for index in queue:
-            started = time.perf_counter()
-            try:
-                writer.write(encoded[index])
-                status, body, close = await _read_answer(reader)
-            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
-                status, body, close = 0, b"", True
-            answers[index] = Answer(status, started, time.perf_counter() - started, body)
-            if close:
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.close()
-
-    tasks = [asyncio.create_task(connection()) for _ in range(concurrency)]
-    await asyncio.sleep(0.05)  # every connection open before the first request goes
+    run = _Run(port, requests)
+    if not requests:
+        return 0.0, []
+    run.open = concurrency
+    connections = [await run.connect() for _ in range(concurrency)]  # all open before the first request
     started = time.perf_counter()
-    gate.set()
-    await asyncio.gather(*tasks)
-    return time.perf_counter() - started, [answer for answer in answers if answer is not None]
+    for connection in connections:
+        run.next_for(connection)
+    await run.done
+    return time.perf_counter() - started, [answer for answer in run.answers if answer is not None]
 
 
 def fire(port: int, requests: list[Request], concurrency: int) -> tuple[float, list[Answer]]:

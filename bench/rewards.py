@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import load
-from cpu import cpu_seconds, gunicorn_pids, machine_speed, postgres_pids, settle
+from cpu import cpu_seconds, gunicorn_pids, machine_speed, machine_split, machine_times, postgres_pids, settle
 from tokens import session_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,7 +236,9 @@ def main() -> int:
         speed = machine_speed(args.server)  # just before the burst, with gunicorn idle
         web, db = gunicorn_pids(server), postgres_pids(args.server, args.db)
         web_before, db_before, client_before = cpu_seconds(web), cpu_seconds(db), time.process_time()
+        machine_before = machine_times()
         result = fire(args, reward_id, point_id, tokens)
+        result["machine"] = machine_split(machine_before, machine_times())
         db = sorted(set(db) | set(postgres_pids(args.server, args.db)))
         # CPU used by gunicorn and PostgreSQL for the run: unlike wall-clock rates, this does not
         # depend on what else the machine is doing; capacity = cores / CPU per request.
@@ -268,6 +270,7 @@ def main() -> int:
     print(f"{'  gunicorn':<28}{result['web_cpu_ms']:>10.2f}")
     print(f"{'  PostgreSQL':<28}{result['db_cpu_ms']:>10.2f}")
     print(f"{'client CPU ms/request':<28}{result['client_cpu_ms']:>10.2f}")
+    print(f"{'machine during the burst':<28}{result['machine']}")
     capacity = cores * 1000 / (result["server_cpu_ms"] + result["client_cpu_ms"])
     print(f"{'CPU-bound capacity req/s':<28}{capacity:>10.0f}  ({cores} cores, machine otherwise idle)")
     print("answers:")
