@@ -22,6 +22,8 @@ from types import SimpleNamespace
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware as BaseMessageMiddleware
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware as BaseLocaleMiddleware
 from django.utils import translation
@@ -63,6 +65,13 @@ def _language(cookie: str | None, accept_language: str) -> str:
     cookies = {settings.LANGUAGE_COOKIE_NAME: cookie} if cookie is not None else {}
     request = SimpleNamespace(COOKIES=cookies, META={"HTTP_ACCEPT_LANGUAGE": accept_language})
     return translation.get_language_from_request(request, check_path=False)
+
+
+@receiver(setting_changed)
+def _forget_languages(*, setting: str, **kwargs: object) -> None:
+    """Tests that change the languages get answers for the new ones (as Django's own caches do)."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME", "LOCALE_PATHS"}:
+        _language.cache_clear()
 
 
 class LocaleMiddleware(BaseLocaleMiddleware):

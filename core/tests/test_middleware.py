@@ -4,7 +4,7 @@ Host check, the language choice, Content-Length."""
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 
 @pytest.mark.django_db
@@ -75,3 +75,11 @@ def test_api_answers_in_the_language_django_would_choose() -> None:
 def test_api_refuses_a_host_outside_allowed_hosts() -> None:
     answer = Client().get("/api/v1/rewards", headers={"Host": "evil.example"})
     assert answer.status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_remembered_language_follows_changed_settings() -> None:
+    client = Client()
+    assert client.get("/api/v1/rewards/1", headers={"Accept-Language": "fr"})["Content-Language"] == "zh-hans"
+    with override_settings(LANGUAGE_CODE="en"):
+        assert client.get("/api/v1/rewards/1", headers={"Accept-Language": "fr"})["Content-Language"] == "en"
