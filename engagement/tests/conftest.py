@@ -96,15 +96,18 @@ def paid_task(
 ):
     """A task published, claimed, checked in and out, and approved through the tasks services.
 
-    Without starts_at the task sits around now when that stays in daylight in the city, else at 09:00
-    today (city time): only tests that ask for a night window earn the night-owl badge, whatever
-    the hour the suite runs at.
+    Without starts_at the task sits around now when that stays in daylight in the city, else at the
+    latest 09:00 (city time) that has begun: today's, or before 09:00 yesterday's, never one still to
+    come, which reports counted "until now" would leave out. Only tests that ask for a night window
+    earn the night-owl badge, whatever the hour the suite runs at.
     """
     now = timezone.now()
     if starts_at is None:
         starts_at = now - timedelta(minutes=10)
         if is_night_window(starts_at, starts_at + timedelta(hours=hours)):
             starts_at = timezone.localtime(now, CITY_TZ).replace(hour=9, minute=0, second=0, microsecond=0)
+            if starts_at > now:
+                starts_at -= timedelta(days=1)
     ends_at = starts_at + timedelta(hours=hours)
     # The services refuse to create a task that is already over: such a one is made an hour ahead,
     # then moved back into its window, where the claim, the check-ins and the approval happen.
