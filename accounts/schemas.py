@@ -18,5 +18,6 @@ class MeOut(Schema):
 
 
 class MeUpdateIn(Schema):
-    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    # a name shown to others: no control characters (PostgreSQL text cannot even hold NUL)
+    display_name: str | None = Field(default=None, min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$")
     preferred_language: Language | None = None

@@ -93,6 +93,17 @@ def test_invalid_values_are_422_with_field_details(make_user, api_as) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["\x00", "Tab\there", "bell\x07", "del\x7f"])
+def test_a_display_name_with_control_characters_is_422_and_changes_nothing(make_user, api_as, name) -> None:
+    user = make_user(display_name="Before")
+    response = api_as(user).patch("/me", {"display_name": name})
+    assert response.status_code == 422, response.content
+    assert response.json()["details"]["errors"][0]["field"] == "display_name"
+    user.refresh_from_db()
+    assert user.display_name == "Before"
+
+
+@pytest.mark.django_db
 def test_unknown_api_path_is_a_json_404() -> None:
     response = Client().get("/api/v1/no-such-thing")
     assert response.status_code == 404
