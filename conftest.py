@@ -1,6 +1,7 @@
 """Fixtures every test may use: personas, API clients with a session token."""
 
 import os
+from collections.abc import Iterator
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -9,6 +10,25 @@ import pytest
 from django.test import Client
 
 PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test password
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _cache_starts_empty(request: pytest.FixtureRequest) -> None:
+    """Rate-limit counters (and allauth's) live in the cache, the test database's cache table: a
+    transaction=True test or an earlier run (--reuse-db) would leave them for the next test.
+
+    Only for tests that use the database: pytest-django sets up the test database only for those, and
+    a test without one must never reach the development database."""
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    from django.core.cache import cache
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        cache.clear()
 
 
 @pytest.fixture
@@ -62,6 +82,9 @@ class ApiClient:
             headers=self._headers(headers),
         )
 
+    def delete(self, path: str, headers: dict | None = None):
+        return self.client.delete(f"/api/v1{path}", headers=self._headers(headers))
+
     def patch(self, path: str, body: object = None, headers: dict | None = None):
         return self.client.patch(
             f"/api/v1{path}",
@@ -81,3 +104,28 @@ def api_as(db):
         return ApiClient(login_token(Client(), user.email))
 
     return make
+
+
+# --- the browser: ONE Playwright and Chromium for the whole session, shared by every app's browser
+# tests. It must be defined here only: a second definition (a conftest or test module importing it)
+# is a second session fixture, whose sync_playwright() finds the first one's event loop running in
+# this thread and fails every browser test after it.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -5,12 +5,14 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import Agency, AgencyKind, Grid, GridLevel, PickupPoint, Role, User
 from core.geo import box_ring
 
 DEMO_PASSWORD = "fubi-demo-2026"  # noqa: S105 - published demo password, never in production
+DEMO_CITIZEN_PHONE = "+8613800138000"  # an example number
 
 
 GRIDS = [
@@ -28,12 +30,17 @@ GRIDS = [
     ),
 ]
 
+# Residents per demo grid (round figures of the size of Gulou's streets and communities): the
+# published safety index ranks communities per 1,000 residents.
+POPULATION = {"gulou": 687_000, "guxi": 56_000, "dongjie": 48_000, "guxi-xihu": 8_200, "dongjie-sanfang": 6_400}
+
 USERS = [
     ("agency@example.com", "鼓西派出所 王警官", None),
     ("grid@example.com", "网格中心 李主任", None),
     ("clerk@example.com", "兑换点 陈店员", None),
     ("auditor@example.com", "审计 林会计", Role.AUDITOR),
     ("citizen@example.com", "市民 小张", Role.CITIZEN),
+    ("dept@example.com", "市场监管所 赵科员", None),
 ]
 
 
@@ -54,7 +61,13 @@ def seed(ctx: dict[str, Any]) -> None:
     for code, name, level, parent_code, boundary in GRIDS:
         grid, _ = Grid.objects.update_or_create(
             code=code,
-            defaults={"name": name, "level": level, "parent": grids.get(parent_code), "boundary": boundary},
+            defaults={
+                "name": name,
+                "level": level,
+                "parent": grids.get(parent_code),
+                "boundary": boundary,
+                "population": POPULATION.get(code, 0),
+            },
         )
         grids[code] = grid
 
@@ -69,6 +82,11 @@ def seed(ctx: dict[str, Any]) -> None:
     street_office, _ = Agency.objects.get_or_create(
         name="鼓西街道办事处 Guxi Street Office",
         defaults={"kind": AgencyKind.STREET_OFFICE, "grid": grids["guxi"], "address": "福州市鼓楼区鼓西街道"},
+    )
+    # A department (立码办) that tips of its category are routed to (tips/demo.py makes the rule).
+    market, _ = Agency.objects.get_or_create(
+        name="鼓楼区市场监督管理局 Gulou Market Regulation",
+        defaults={"kind": AgencyKind.MARKET_REGULATION, "grid": grids["gulou"], "address": "福州市鼓楼区"},
     )
     for grid in grids.values():
         if grid.handling_agency_id is None:
@@ -87,7 +105,14 @@ def seed(ctx: dict[str, Any]) -> None:
     )
 
     users = {email: _user(email, name, role) for email, name, role in USERS}
+    # The demo citizen is a verified real person (an example number), so payouts and shop orders
+    # work for them even where FUBI_REQUIRE_VERIFIED_PHONE is on.
+    citizen = users["citizen@example.com"]
+    if not citizen.phone_verified_at and not User.objects.filter(phone=DEMO_CITIZEN_PHONE).exists():
+        User.objects.filter(pk=citizen.pk).update(phone=DEMO_CITIZEN_PHONE, phone_verified_at=timezone.now())
+        citizen.refresh_from_db(fields=["phone", "phone_verified_at"])
     services.agency_membership_add(user=users["agency@example.com"], agency=police)
+    services.agency_membership_add(user=users["dept@example.com"], agency=market)
     services.grid_membership_add(user=users["grid@example.com"], grid=grids["gulou"])
     services.pickup_point_membership_add(user=users["clerk@example.com"], pickup_point=pickup)
 
@@ -101,6 +126,7 @@ def seed(ctx: dict[str, Any]) -> None:
         agency=police,
         grid_centre=centre,
         street_office=street_office,
+        market_regulation=market,
         pickup_point=pickup,
         users=users,
         citizen=users["citizen@example.com"],

@@ -64,6 +64,10 @@ class User(AbstractUser):
         _("preferred language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
     roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=default_roles, blank=True)
+    # A verified mobile number (E.164) and when it was verified by a one-time SMS code
+    # (accounts.services.phone_verify). Only the user sees it; one account per number.
+    phone = models.CharField(_("phone number"), max_length=20, blank=True, editable=False)
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +79,14 @@ class User(AbstractUser):
         ordering = ["id"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="user_phone_unique"),
+            models.CheckConstraint(
+                condition=models.Q(phone="", phone_verified_at__isnull=True)
+                | (~models.Q(phone="") & models.Q(phone_verified_at__isnull=False)),
+                name="user_phone_only_verified",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email
@@ -96,6 +108,12 @@ class AgencyKind(models.TextChoices):
     TRAFFIC_POLICE = "traffic_police", _("Traffic police")
     ELDER_CARE = "elder_care", _("Elder-care centre")
     GRID_CENTRE = "grid_centre", _("Grid-management centre")
+    # Departments (立码办) that cases are routed to (tips.routing): they work them in their own queue.
+    MARKET_REGULATION = "market_regulation", _("Market regulation")
+    URBAN_MANAGEMENT = "urban_management", _("Urban management")
+    SCENIC_AREA = "scenic_area", _("Scenic-area management")
+    FIRE_SAFETY = "fire_safety", _("Fire safety")
+    COMMUNITY_COMMITTEE = "community", _("Community committee")
     OTHER = "other", _("Other")
 
 
@@ -144,6 +162,9 @@ class Grid(TimeStampedModel):
     max_lat = models.FloatField(editable=False, default=0)
     max_lon = models.FloatField(editable=False, default=0)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    # Residents (the census or the grid centre's own register): rankings per 1,000 residents use it;
+    # a grid without one (0) is never ranked.
+    population = models.PositiveIntegerField(_("population"), default=0)
     handling_agency = models.ForeignKey(
         Agency,
         verbose_name=_("default handling agency"),
@@ -242,6 +263,29 @@ class PickupPointMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.pickup_point}"
+
+
+class PhoneVerification(TimeStampedModel):
+    """One SMS code sent to a number for a user: only its HMAC is kept, it expires, and it takes a
+    limited number of tries (accounts.services.phone_code_send / phone_verify). The rows are also
+    the record the send limits count."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_verifications")
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="phone_verif_user_idx"),
+            models.Index(fields=["phone", "created_at"], name="phone_verif_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.phone[:-4]}****"
 
 
 class UserSession(AbstractBaseSession):

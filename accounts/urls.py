@@ -5,4 +5,5 @@ from accounts import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.me_page, name="me"),
+    path("me/phone/", views.me_phone_page, name="me_phone"),
 ]

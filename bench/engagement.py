@@ -55,10 +55,13 @@ def setup(args: argparse.Namespace) -> dict:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    from allauth.account.models import EmailAddress
+
     from accounts.models import AgencyKind, Grid, GridLevel, User
     from accounts.services import agency_membership_add, grid_membership_add
     from engagement.models import EngagementProfile
     from ledger import services as ledger
+    from ledger.models import TransactionKind
     from tasks_app import services as tasks
     from tips import services as tips
 
@@ -93,10 +96,13 @@ def setup(args: argparse.Namespace) -> dict:
     staff = User.objects.create_user(
         email="staff@bench.example", password=secrets.token_urlsafe(12), display_name="staff"
     )
+    # staff roles go only to verified email addresses (accounts.services)
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
     agency_membership_add(user=staff, agency=police)
     grid_staff = User.objects.create_user(
         email="grid@bench.example", password=secrets.token_urlsafe(12), display_name="grid"
     )
+    EmailAddress.objects.create(user=grid_staff, email=grid_staff.email, verified=True, primary=True)
     grid_membership_add(user=grid_staff, grid=district)
     users = [
         User(email=f"c{i}@bench.example", display_name=f"Citizen {i}", roles=["citizen"], password=UNUSABLE)
@@ -118,7 +124,7 @@ def setup(args: argparse.Namespace) -> dict:
         at = now - timedelta(minutes=rng.randrange(180 * 24 * 60))
         with mock.patch("django.utils.timezone.now", return_value=at):
             ledger.transfer_post(
-                kind="task_payout" if n % 5 else "tip_reward",
+                kind=TransactionKind.TASK_PAYOUT if n % 5 else TransactionKind.TIP_REWARD,
                 source=budget,
                 destination=ledger.citizen_account(user),
                 amount=rng.choice([20, 50, 100, 100, 200, 500]),
@@ -137,6 +143,10 @@ def setup(args: argparse.Namespace) -> dict:
             lat=lat,
             lon=lon,
         )
+    # public figures count only checked tips (issue 19): the bench's tips are verified, as staff would
+    from tips.models import Tip
+
+    Tip.objects.filter(description__startswith="bench tip ").update(status="verified")
     for n in range(args.tasks):
         grid = communities[n % 12]
         lat, lon = grid.center

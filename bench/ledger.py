@@ -122,7 +122,7 @@ def worker(server: str, ids: list[int], seconds: int, seed: int, ready: object, 
     from django.db import connection
 
     from ledger import services
-    from ledger.models import Account
+    from ledger.models import Account, TransactionKind
 
     accounts = list(Account.objects.filter(pk__in=ids))
     rng = random.Random(seed)
@@ -138,7 +138,7 @@ def worker(server: str, ids: list[int], seconds: int, seed: int, ready: object, 
         source, destination = rng.sample(accounts, 2)
         n += 1
         services.transfer_post(
-            kind="tip_reward",
+            kind=TransactionKind.TIP_REWARD,
             source=source,
             destination=destination,
             amount=1,
@@ -272,8 +272,8 @@ def main() -> None:
             f" concurrency, {best[1] / best_tps:.2f} of pgbench's best ({best_tps:,.0f} TPS)"
         )
 
+    from ledger.chain import ledger_seal
     from ledger.reconciliation import reconciliation_report
-    from ledger.services import ledger_seal
 
     started = time.monotonic()
     sealed = ledger_seal()

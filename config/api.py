@@ -13,7 +13,8 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.security import SessionAuth
 
 from accounts.security import x_session_token_auth
-from core.errors import DomainError
+from core.errors import DomainError, RateLimitedError
+from core.failures import database_unavailable, server_error_response, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,10 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, error_body(exc.code, str(exc.message), exc.details), status=exc.status)
+    response = api.create_response(request, error_body(exc.code, str(exc.message), exc.details), status=exc.status)
+    if isinstance(exc, RateLimitedError):
+        response["Retry-After"] = str(exc.retry_after)  # seconds (API.md "Trust")
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -127,11 +131,13 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # A bug of ours: log it with the traceback, answer in the contract's shape.
+    # core.failures: the database out of reach is 503 unavailable with Retry-After; anything else is
+    # a bug of ours, logged with the traceback and answered with the request id the log line carries.
+    if database_unavailable(exc):
+        logger.warning("Database unavailable in %s %s: %s", request.method, request.path, exc)
+        return unavailable_response(request)
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    return api.create_response(
-        request, error_body("server_error", "Something went wrong on our side; it has been logged."), status=500
-    )
+    return server_error_response(request)
 
 
 def _add_routers() -> None:
@@ -139,13 +145,34 @@ def _add_routers() -> None:
     # Django tries URL patterns in order: the busiest routers (claims and nearby search, shop orders)
     # come first, so a burst's request is matched after a few patterns rather than forty.
     from accounts.api import router as accounts_router
+    from community.api import router as community_router
     from engagement.api import router as engagement_router
+    from insight.api import router as insight_router
     from ledger.api import router as ledger_router
+    from live.api import router as live_router
+    from notify.api import router as notify_router
+    from operations.api import router as operations_router
+    from quizzes.api import router as quizzes_router
     from rewards.api import router as rewards_router
+    from safehouses.api import router as safehouses_router
     from tasks_app.api import router as tasks_router
     from tips.api import router as tips_router
 
-    for router in (tasks_router, rewards_router, tips_router, accounts_router, ledger_router, engagement_router):
+    for router in (
+        tasks_router,
+        rewards_router,
+        tips_router,
+        accounts_router,
+        ledger_router,
+        engagement_router,
+        safehouses_router,
+        operations_router,
+        notify_router,
+        quizzes_router,
+        community_router,
+        insight_router,
+        live_router,
+    ):
         api.add_router("", router)
 
 

@@ -51,6 +51,12 @@ class PayloadTooLargeError(DomainError):
     default_message = "The upload is too large."
 
 
+class TooManyFilesError(PayloadTooLargeError):
+    # Every file the app takes is a photo; the code is the one POST /tips has always answered.
+    code = "too_many_photos"
+    default_message = "Too many files in one request."
+
+
 class UnsupportedMediaError(DomainError):
     code = "unsupported_media_type"
     status = 415
@@ -64,9 +70,15 @@ class InvalidError(DomainError):
 
 
 class RateLimitedError(DomainError):
+    """Past a rate limit (core.ratelimit). config/api.py sends retry_after as the Retry-After header."""
+
     code = "rate_limited"
     status = 429
     default_message = "Too many requests; try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **details: Any) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, retry_after=self.retry_after, **details)
 
 
 class IdempotencyKeyReusedError(ConflictError):

@@ -25,6 +25,9 @@ from core.rows import READING, prepared_cursor
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Paths whose refusals must stick, so the key is ignored there: a wrong phone code uses up one of the
+# code's tries, and a keyed request's refusal would be rolled back (accounts.services.phone_verify).
+UNKEYED_PATHS = frozenset({"/api/v1/me/phone/verify"})
 # A success and its effects, in the request's transaction (one prepared statement, as every keyed
 # success stores one).
 _STORE_SQL = (
@@ -88,7 +91,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
-        if request.method != "POST" or not key or not request.path.startswith("/api/"):
+        if request.method != "POST" or not key or not request.path.startswith("/api/") or request.path in UNKEYED_PATHS:
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return error_response(DomainError(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.", header=HEADER))

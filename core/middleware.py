@@ -16,6 +16,8 @@ every request (``check --deploy`` asks for the last two by name); the API's view
 and django-ninja checks the token itself for the one authentication that needs it, the session cookie.
 """
 
+import json
+from collections.abc import Callable
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -24,7 +26,7 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware as BaseMessageMiddleware
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware as BaseLocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -88,4 +90,66 @@ class LocaleMiddleware(BaseLocaleMiddleware):
             return super().process_response(request, response)
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+# Every answer under /api/ is the contract's JSON. Django itself answers some requests before or
+# around the API's views (a method a path does not take: django-ninja's 405; a Host outside
+# ALLOWED_HOSTS: 400; a server error outside the API's handler: 500): those get the same body.
+_API_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def api_error_body(status: int, allowed: str = "") -> bytes:
+    """The contract's error body for a status Django (not our handler) chose."""
+    _ = translation.gettext
+    code = _API_ERROR_CODES.get(status, "server_error" if status >= 500 else "error")
+    messages = {
+        "not_found": _("No such API endpoint."),
+        "method_not_allowed": _("This endpoint does not take this method; it takes %(allowed)s.")
+        % {"allowed": allowed or "-"},
+        "server_error": _("Something went wrong on our side; it has been logged."),
+    }
+    message = messages.get(code) or _("The request was refused (HTTP %(status)d).") % {"status": status}
+    details = {"allowed": [m.strip() for m in allowed.split(",") if m.strip()]} if code == "method_not_allowed" else {}
+    return json.dumps({"code": code, "message": str(message), "details": details}, ensure_ascii=False).encode()
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, an error answer that is not JSON becomes the contract's {"code", "message",
+    "details"}, keeping its status and headers (Allow, cookies, security headers). Costs one
+    comparison on every other answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code < 400 or not is_api_request(request):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.has_header("Allow"):  # django-ninja lists a set's order: say it the same way every time
+            response["Allow"] = ", ".join(sorted(m.strip() for m in response["Allow"].split(",") if m.strip()))
+        body = api_error_body(response.status_code, response.get("Allow", ""))
+        if response.streaming:
+            shaped = HttpResponse(body, status=response.status_code)
+            for name, value in response.items():
+                if name.lower() not in ("content-type", "content-length"):
+                    shaped[name] = value
+            shaped.cookies = response.cookies
+            response = shaped
+        else:
+            response.content = body
+        response["Content-Type"] = "application/json"
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(body))
         return response

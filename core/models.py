@@ -1,7 +1,9 @@
-"""Shared model bits: timestamps, and the stored responses behind Idempotency-Key."""
+"""Shared model bits: timestamps, the stored responses behind Idempotency-Key, the outbox."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -36,3 +38,28 @@ class IdempotencyRecord(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class OutboxMessage(TimeStampedModel):
+    """A background job or side effect, written in the same transaction as the change that causes it
+    and handed to Celery by the relay after commit (core.outbox). `key` names the effect: recording
+    it twice records it once, and the Celery task gets it as its id."""
+
+    key = models.CharField(max_length=200, unique=True)
+    task = models.CharField(max_length=200, help_text="the Celery task's name")
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    available_at = models.DateTimeField(default=timezone.now, help_text="not handed over before this (backoff)")
+    attempts = models.PositiveIntegerField(default=0, help_text="failed attempts so far")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="when the broker took it (or it ran here)")
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # the relay's batch: messages not sent yet, due first; a sent message leaves the index
+            models.Index(fields=["available_at", "id"], condition=Q(sent_at__isnull=True), name="core_outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'sent' if self.sent_at else 'pending'})"

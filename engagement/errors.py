@@ -9,3 +9,7 @@ class NicknameTakenError(ConflictError):
 class NicknameInvalidError(InvalidError):
     code = "nickname_invalid"
     default_message = "A nickname has 2 to 20 characters, no @ and no control characters."
+
+
+class NotificationEmailBusyError(Exception):
+    """Another delivery of the same email job is sending it right now: try again later (not an API error)."""

@@ -83,10 +83,15 @@ class NotificationKind(models.TextChoices):
     LEVEL_UP = "level_up", _("New level")
     CASE_SOS = "case_sos", _("SOS in your grid")
     CASE_ESCALATED = "case_escalated", _("Case escalated to you")
+    ROLL_CALL = "roll_call", _("Roll call")
+    GROUP_REQUEST = "group_request", _("Community request")
+    BROADCAST = "broadcast", _("Alert to your community")
 
 
 # Alerts to staff about their work: emailed whatever the citizen-facing email opt-in says.
-STAFF_ALERT_KINDS = frozenset({NotificationKind.CASE_SOS, NotificationKind.CASE_ESCALATED})
+STAFF_ALERT_KINDS = frozenset({NotificationKind.CASE_SOS, NotificationKind.CASE_ESCALATED, NotificationKind.ROLL_CALL})
+# Alarms (notify): also texted to a verified number, and pushed even in quiet hours.
+ALARM_KINDS = frozenset({NotificationKind.DISPATCH_OFFER, NotificationKind.CASE_SOS})
 
 
 class Notification(TimeStampedModel):
@@ -98,8 +103,15 @@ class Notification(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     link = models.CharField(_("link"), max_length=200, blank=True)
+    # The message as a code and its parameters (engagement.messages), rendered in the reader's
+    # language when shown; title and body above are its rendering in the recipient's language at
+    # sending (the email, and what is shown for a message without a code).
+    message = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)  # after the send succeeded
+    # A worker sending the email holds it until then; a second delivery of the job meanwhile waits.
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -109,3 +121,18 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.title}"
+
+    def _shown(self) -> tuple[str, str]:
+        from engagement.messages import message_render
+
+        rendered = message_render(self.message, self.params) if self.message else None
+        return rendered or (self.title, self.body)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (as stored when the message has no code)."""
+        return self._shown()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown()[1]

@@ -87,7 +87,7 @@ def period_start(period: str, now: datetime) -> datetime | None:
 @dataclass(frozen=True)
 class Streak:
     weeks: int  # consecutive active ISO weeks in the current run (0: no run alive)
-    days: int  # days from the Monday that began the run to today, today included (0: none)
+    days: int  # days from the run's first active day to today, today included (0: none)
     started_on: date | None
     longest_weeks: int
 
@@ -96,9 +96,11 @@ def streak_from(activity: Iterable[datetime], now: datetime) -> Streak:
     """The streak of consecutive active ISO weeks, each moment placed in its Asia/Shanghai week.
 
     A run stays alive while this week or last week is active (this week may still come); it is
-    broken by a whole week without activity. `days` counts from the run's first Monday to today.
+    broken by a whole week without activity. `days` counts from the run's first active day (not
+    that week's Monday: someone who joined today has a streak of 1 day, not of the days since Monday).
     """
-    weeks = sorted({week_start(city_date(moment)) for moment in activity})
+    days_active = {city_date(moment) for moment in activity}
+    weeks = sorted({week_start(day) for day in days_active})
     longest = run = 0
     previous: date | None = None
     for monday in weeks:
@@ -109,7 +111,8 @@ def streak_from(activity: Iterable[datetime], now: datetime) -> Streak:
     this_week = week_start(today)
     if not weeks or weeks[-1] < this_week - timedelta(weeks=1):
         return Streak(weeks=0, days=0, started_on=None, longest_weeks=longest)
-    started = weeks[-1] - timedelta(weeks=run - 1)
+    first_monday = weeks[-1] - timedelta(weeks=run - 1)
+    started = min(day for day in days_active if week_start(day) == first_monday)
     return Streak(weeks=run, days=(today - started).days + 1, started_on=started, longest_weeks=longest)
 
 

@@ -1,7 +1,9 @@
 """The public safety index (平安指数): where and what was reported or done, never who or exactly where.
 
-Sources: tips (except rejected ones and duplicates, which would count one problem twice) and
-completed tasks (a task with at least one completed or paid claim), in a period.
+Sources: tips that staff took to their category's public step (tips.selectors.tips_public: accepted,
+or verified for allegations such as drugs; never an unchecked, rejected or duplicate tip, so no
+place is named with an accusation nobody checked) and completed tasks (a task with at least one
+completed or paid claim), in a period.
 Privacy: positions are snapped to grid cells of CELL_DEG degrees and only a cell's bounds are
 published; a cell, and a community row, with fewer than k reports (settings.FUBI_SAFETY_INDEX_K)
 is left out entirely. No row ever names a person.
@@ -21,7 +23,8 @@ from accounts.models import Grid
 from core.errors import InvalidError
 from engagement import rules
 from tasks_app.models import Category, ClaimStatus, Task
-from tips.models import Tip, TipCategory, TipStatus
+from tips import selectors as tip_selectors
+from tips.models import TipCategory
 
 CELL_DEG = 0.005  # about 550 m × 500 m at Fuzhou's latitude
 PERIOD_MONTHS = {"quarter": 3, "half_year": 6, "year": 12, "all": None}
@@ -79,13 +82,12 @@ def _innermost(grids: list[Grid], lat: float, lon: float) -> int | None:
 
 
 def reports_in(since: datetime | None, until: datetime) -> list[Report]:
-    """Every counted tip and completed task in [since, until]."""
-    tips = Tip.objects.exclude(status__in=[TipStatus.REJECTED, TipStatus.DUPLICATE]).filter(created_at__lte=until)
+    """Every publicly counted tip and completed task in [since, until]."""
+    tips = tip_selectors.tips_public(since=since, until=until)
     tasks = Task.objects.filter(
         claims__status__in=[ClaimStatus.COMPLETED, ClaimStatus.PAID], starts_at__lte=until
     ).distinct()
     if since is not None:
-        tips = tips.filter(created_at__gte=since)
         tasks = tasks.filter(starts_at__gte=since)
     reports = [
         Report("tip", code, lat, lon, grid_id, at)
@@ -130,9 +132,11 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
     names = _category_names()
 
     by_category = Counter((r.source, r.category) for r in reports)
+    # k-anonymity here too: a category with fewer than k reports in the period is not listed
     categories = [
         {"source": source, "code": code, "name": names.get((source, code), code), "count": count}
         for (source, code), count in sorted(by_category.items(), key=lambda item: (-item[1], item[0]))
+        if count >= k
     ]
 
     per_grid: dict[int, Counter] = defaultdict(Counter)
@@ -201,7 +205,7 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
     series: dict[tuple[str, str], list[int]] = {}
     for report in reports:
         month = f"{rules.city_date(report.at):%Y-%m}"
-        if month in position:
+        if month in position and by_category[(report.source, report.category)] >= k:
             series.setdefault((report.source, report.category), [0] * len(months))[position[month]] += 1
     trends = {
         "months": months,
@@ -220,6 +224,7 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
             "until": until.isoformat(),
         },
         "k": k,
+        "counted_from": tip_selectors.categories_public_rules(),
         "cell_deg": CELL_DEG,
         "totals": {
             "tips": sum(1 for r in reports if r.source == "tip"),

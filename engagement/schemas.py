@@ -1,6 +1,7 @@
 """What the engagement API takes and answers."""
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -81,9 +82,17 @@ class TotalsOut(Schema):
     reports: int
 
 
+class CountedFromOut(Schema):
+    """Names of the tip categories counted once accepted, and of those counted only once verified."""
+
+    accepted: list[str]
+    verified: list[str]
+
+
 class SafetyIndexOut(Schema):
     period: PeriodOut
     k: int
+    counted_from: CountedFromOut
     cell_deg: float
     totals: TotalsOut
     by_category: list[CategoryCountOut]
@@ -130,11 +139,19 @@ class EngagementProfileIn(Schema):
 class NotificationOut(Schema):
     id: int
     kind: str
-    title: str
+    title: str = Field(description="In the request's language (as stored for a message older than message codes).")
     body: str
     link: str
     read_at: datetime | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return obj.shown_title
+
+    @staticmethod
+    def resolve_body(obj: Any) -> str:
+        return obj.shown_body
 
 
 class InboxOut(Schema):

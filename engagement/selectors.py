@@ -21,11 +21,11 @@ from accounts.models import Grid, User
 from core.errors import InvalidError
 from engagement import rules
 from engagement.models import EngagementProfile, Notification, UserBadge
-from ledger.models import AccountKind, Posting
+from ledger.models import AccountKind, Posting, TransactionKind
 from tasks_app.models import Claim, ClaimStatus
 from tips.models import Tip
 
-EARNING_KINDS = ("task_payout", "tip_reward")
+EARNING_KINDS = (TransactionKind.TASK_PAYOUT, TransactionKind.TIP_REWARD)
 LEADERBOARD_LIMIT = 100
 
 
@@ -37,7 +37,7 @@ def earning_postings() -> QuerySet[Posting]:
     """Postings on citizens' wallets that earned points, and the reversals of such postings."""
     return Posting.objects.filter(account__kind=AccountKind.CITIZEN).filter(
         Q(transaction__kind__in=EARNING_KINDS)
-        | Q(transaction__kind="reversal", transaction__reverses__kind__in=EARNING_KINDS)
+        | Q(transaction__kind=TransactionKind.REVERSAL, transaction__reverses__kind__in=EARNING_KINDS)
     )
 
 
@@ -172,6 +172,11 @@ def engagement_summary(*, user: User, now: datetime | None = None) -> dict[str, 
         "streak_days": streak.days,
         "streak_weeks": streak.weeks,
     }
+
+
+def home_grid_id(user: User) -> int | None:
+    """The citizen's home community (chosen or derived), for quizzes.audience.HOME_GRID_READERS."""
+    return EngagementProfile.objects.filter(user=user).values_list("home_grid_id", flat=True).first()
 
 
 def profile_fields(user: User) -> dict[str, Any]:

@@ -2,20 +2,28 @@
 
 import logging
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 
-from django.core.mail import send_mail
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
+import live
 from accounts.models import Grid, User
 from core.errors import InvalidError
+from core.models import OutboxMessage
+from core.outbox import outbox_deliver_on_commit
 from core.rows import prepared_cursor
 from engagement import rules, selectors
-from engagement.errors import NicknameInvalidError, NicknameTakenError
-from engagement.models import EngagementProfile, Notification, NotificationKind, UserBadge
+from engagement.errors import NicknameInvalidError, NicknameTakenError, NotificationEmailBusyError
+from engagement.messages import message_render
+from engagement.models import ALARM_KINDS, EngagementProfile, Notification, NotificationKind, UserBadge
+from notify.services import notification_deliver_enqueue
 
 logger = logging.getLogger(__name__)
 UNSET: Any = object()
@@ -79,59 +87,137 @@ def profile_update(
 
 
 _NOTIFICATION = f'"{Notification._meta.db_table}"'
-# One statement puts the message in the inbox unless its cause is there already (a replay).
+_EMAIL_TASK = "engagement.tasks.notification_email_task"
+# One statement puts the message in the inbox unless its cause is there already (a replay) and, when
+# it is to be emailed (staff alerts always, others if the citizen opted in, never without an
+# address), records the email in the outbox (core.outbox) in the same statement: the message and its
+# email commit together, and no request waits on the broker.
 _NOTIFY_SQL = (
-    f"INSERT INTO {_NOTIFICATION} (created_at, updated_at, user_id, kind, cause, title, body, link)"  # noqa: S608
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cause) DO NOTHING"
-    # and in the same round trip, whether they want it by email
-    f' RETURNING id, (SELECT p.email_opt_in FROM "{EngagementProfile._meta.db_table}" p WHERE p.user_id = %s)'
+    f"WITH n AS (INSERT INTO {_NOTIFICATION} (created_at, updated_at, user_id, kind, cause, title, body, link,"  # noqa: S608
+    " message, params) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cause) DO NOTHING RETURNING id),"
+    " e AS (SELECT n.id FROM n WHERE %s AND (%s OR"
+    f' (SELECT p.email_opt_in FROM "{EngagementProfile._meta.db_table}" p WHERE p.user_id = %s))),'
+    f' o AS (INSERT INTO "{OutboxMessage._meta.db_table}"'
+    " (created_at, updated_at, key, task, args, kwargs, available_at, attempts, last_error)"
+    " SELECT %s, %s, 'engagement.email:' || e.id, %s, jsonb_build_array(e.id), '{}'::jsonb, %s, 0, '' FROM e"
+    " ON CONFLICT (key) DO NOTHING RETURNING key)"
+    " SELECT n.id, (SELECT o.key FROM o) FROM n"
 )
 
 
 def notification_send(
-    *, user: User, kind: str, cause: str, title: str, body: str = "", link: str = "", always_email: bool = False
+    *,
+    user: User,
+    kind: str,
+    cause: str,
+    title: str = "",
+    body: str = "",
+    message: str = "",
+    params: dict[str, Any] | None = None,
+    link: str = "",
+    always_email: bool = False,
 ) -> Notification | None:
     """Put a message in the user's inbox once per cause, and email it after commit if they allow.
 
-    `always_email` is for staff alerts (SOS, escalations): part of their job, so they are mailed
-    whatever the citizen-facing email opt-in says. Returns the new notification, or None when one
-    for this cause exists already (a replay).
+    A `message` code with its `params` (engagement.messages) is shown in the reader's language
+    whenever it is read; title and body default to its rendering in the active language (the
+    caller's override to the recipient's), which the email uses. `always_email` is for staff
+    alerts (SOS, escalations): part of their job, so they are mailed whatever the citizen-facing
+    email opt-in says. Returns the new notification, or None when one for this cause exists
+    already (a replay).
     """
     now = timezone.now()
-    fields = {"user": user, "kind": kind, "cause": cause[:120], "title": title[:200], "body": body, "link": link}
+    params = params or {}
+    if message:
+        title, body = message_render(message, params) or (title, body)
+    fields = {
+        "user": user,
+        "kind": kind,
+        "cause": cause[:120],
+        "title": title[:200],
+        "body": body,
+        "link": link,
+        "message": message,
+        "params": params,
+    }
     with prepared_cursor() as cursor:
-        cursor.execute(_NOTIFY_SQL, [now, now, user.pk, kind, fields["cause"], fields["title"], body, link, user.pk])
+        cursor.execute(
+            _NOTIFY_SQL,
+            [
+                *(now, now, user.pk, kind, fields["cause"], fields["title"], body, link, message, Jsonb(params)),
+                bool(user.email),
+                always_email,
+                user.pk,
+                *(now, now, _EMAIL_TASK, now),
+            ],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
     notification = Notification(id=row[0], created_at=now, updated_at=now, **fields)
     notification._state.adding = False
-    if (always_email or row[1]) and user.email:
-        from engagement.tasks import notification_email_task  # tasks import this module
-
-        notification_email_task.delay_on_commit(notification.pk)
+    # the open inbox pages and the badge in the top bar hear of it at once (a copy: the row is the record)
+    live.publish("inbox", data={"id": notification.id, "type": kind}, users=[user.pk])
+    # ... and the user's phones by push, and by SMS for an alarm, as they chose (notify, in a job)
+    notification_deliver_enqueue(
+        user=user,
+        notification_id=notification.id,
+        kind=kind,
+        title=notification.title,
+        body=body,
+        link=link,
+        alarm=kind in ALARM_KINDS,
+    )
+    if row[1] is not None and settings.CELERY_TASK_ALWAYS_EAGER:
+        outbox_deliver_on_commit(keys=[row[1]])  # no broker: send it here after commit
     return notification
 
 
+# How long one delivery of an email job may take before another may send it: a send is a few SMTP
+# steps of at most EMAIL_TIMEOUT (10 s) each. A worker killed mid-send holds it this long at most.
+EMAIL_CLAIM = timedelta(minutes=2)
+
+
 def notification_email(*, notification_id: int) -> bool:
-    """Email one notification, once (emailed_at is claimed by a conditional update first)."""
+    """Email one notification, at least once: it is marked emailed only after the send succeeded.
+
+    The delivery first claims the notification for EMAIL_CLAIM with a conditional update; another
+    delivery of the same job meanwhile raises NotificationEmailBusyError (the task tries again
+    later), and a claim left by a worker that died expires. A send that fails releases the claim and
+    raises, so the task retries it with backoff. Returns True when sent, False when it was sent
+    already (a repeated job) or no longer exists. Every attempt carries the same Message-ID, so a
+    mail sent twice (a crash between sending and marking) is recognisably the same message.
+    """
     now = timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=now)
+    claimable = Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now)
+    claimed = Notification.objects.filter(claimable, pk=notification_id, emailed_at__isnull=True).update(
+        email_claimed_until=now + EMAIL_CLAIM
+    )
     if not claimed:
+        emailed = Notification.objects.filter(pk=notification_id).values_list("emailed_at", flat=True).first()
+        if emailed is None and Notification.objects.filter(pk=notification_id).exists():
+            raise NotificationEmailBusyError(notification_id)
         return False
     notification = Notification.objects.select_related("user").get(pk=notification_id)
+    message = EmailMessage(
+        subject=f"Fubi: {notification.title}",
+        body=f"{notification.body}\n\n{notification.link}".strip(),
+        to=[notification.user.email],
+        headers={"Message-ID": notification_message_id(notification_id)},
+    )
     try:
-        send_mail(
-            subject=f"Fubi: {notification.title}",
-            message=f"{notification.body}\n\n{notification.link}".strip(),
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-    except Exception:  # the inbox has it; a failed email is logged, never raised into the event's sender
-        logger.exception("engagement: emailing notification %s failed", notification_id)
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        return False
+        message.send()
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(email_claimed_until=None)
+        raise
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now(), email_claimed_until=None)
     return True
+
+
+def notification_message_id(notification_id: int) -> str:
+    """The Message-ID every attempt to email this notification carries."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "fubi.invalid"
+    return f"<notification.{notification_id}@{domain}>"
 
 
 @transaction.atomic
@@ -162,14 +248,13 @@ def badges_evaluate(*, user: User, now: datetime | None = None) -> list[str]:
         except IntegrityError:
             continue  # awarded by a concurrent evaluation
         new.append(code)
-        badge = rules.BADGES_BY_CODE[code]
         with translation.override(user.preferred_language or None):
             notification_send(
                 user=user,
                 kind=NotificationKind.BADGE,
                 cause=f"badge:{user.pk}:{code}",
-                title=_("Badge earned: %(name)s") % {"name": badge.name},
-                body=f"{badge.icon} {badge.description}",
+                message="badge",
+                params={"badge": code},
                 link="/me/badges/",
             )
     return new
@@ -184,7 +269,8 @@ def level_check(*, user: User) -> int:
                 user=user,
                 kind=NotificationKind.LEVEL_UP,
                 cause=f"level:{user.pk}:{level.number}",
-                title=_("Level %(number)s reached: %(name)s") % {"number": level.number, "name": level.name},
+                message="level_up",
+                params={"number": level.number},
                 link="/me/",
             )
     return level.number

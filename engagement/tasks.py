@@ -8,9 +8,15 @@ from django.utils import timezone
 from engagement import selectors, services
 
 
-@shared_task
+@shared_task(
+    autoretry_for=(Exception,),  # a mail server that is down or refuses: try again later
+    retry_backoff=10,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=12,  # about two hours; then it is logged as failed (the inbox still has the message)
+)
 def notification_email_task(notification_id: int) -> bool:
-    """Email one inbox message; a second run finds it emailed and sends nothing."""
+    """Email one inbox message, at least once; a run after it was sent sends nothing."""
     return services.notification_email(notification_id=notification_id)
 
 

@@ -100,7 +100,20 @@ def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
         }
         for grid in grids
     ]
-    return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines}
+    # The legend: what a cell's shade means, from the fewest reports a shown cell has to the most.
+    low = min((c["count"] for c in cells), default=0)
+    legend = {
+        "low": low,
+        "high": top,
+        "swatches": [
+            {
+                "count": round(low + (top - low) * step / 4),
+                "opacity": round(0.25 + 0.75 * (low + (top - low) * step / 4) / top, 2),
+            }
+            for step in range(5 if top > low else 1)  # one shade when every cell counts the same
+        ],
+    }
+    return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines, "legend": legend}
 
 
 def safety_index_page(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
 """The ledger's HTTP API: wallets for citizens and agencies, reports and exports for auditors."""
 
+import itertools
 from typing import Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
@@ -75,7 +76,11 @@ def export_api(request: HttpRequest, format: Literal["beancount", "csv"] = "bean
     _require_auditor(request.auth)
     stamp = timezone.localdate().isoformat()
     if format == "csv":
-        response = StreamingHttpResponse(reports.csv_export(), content_type="text/csv; charset=utf-8")
+        # A UTF-8 byte-order mark first: Excel reads a CSV without one in the system's code page,
+        # which garbles every Chinese memo and name.
+        response = StreamingHttpResponse(
+            itertools.chain(("\ufeff",), reports.csv_export()), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="fubi-ledger-{stamp}.csv"'
     else:
         response = StreamingHttpResponse(reports.beancount_export(), content_type="text/plain; charset=utf-8")

@@ -3,6 +3,7 @@
 from typing import Any
 
 from ledger import services
+from ledger.chain import ledger_seal
 from ledger.models import TransactionKind
 
 
@@ -27,4 +28,4 @@ def seed(ctx: dict[str, Any]) -> None:
         idempotency_key="demo:citizen:welcome",
         memo="欢迎奖励 Welcome reward for joining Fubi",
     )
-    services.ledger_seal()
+    ledger_seal()

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ConflictError, InvalidError, NotFoundError
+from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 
 
 class InsufficientFundsError(ConflictError):
@@ -28,6 +28,12 @@ class AlreadyReversedError(ConflictError):
 class NotReversibleError(ConflictError):
     code = "not_reversible"
     default_message = _("This transaction cannot be reversed; release or refund it instead.")
+
+
+class OwnTransactionError(ForbiddenError):
+    # Corrections are a staff decision: nobody posts one that credits their own wallet.
+    code = "own_transaction"
+    default_message = _("This correction would credit your own account: another administrator must make it.")
 
 
 class InvalidAmountError(InvalidError):

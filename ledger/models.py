@@ -50,6 +50,8 @@ class TransactionKind(models.TextChoices):
     RELEASE = "release", _("Release")
     REVERSAL = "reversal", _("Reversal")
     FORFEIT = "forfeit", _("Forfeit")
+    QUIZ_ESCROW = "quiz_escrow", _("Quiz escrow")
+    QUIZ_PAYOUT = "quiz_payout", _("Quiz payout")
 
 
 class HoldStatus(models.TextChoices):
@@ -328,6 +330,31 @@ class ChainSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.seq} tx {self.transaction_id} {self.hash[:12]}"
+
+
+class OpaqueRef(models.Model):
+    """The true cause of a transaction posted under an opaque reference (an anonymous tip's reward).
+
+    The transaction itself carries (opaque_type, token): a random number that says nothing of its
+    cause, in every export, report and admin page an auditor reads. Only this table, which no page,
+    export or admin shows, leads back: ledger.selectors.transaction_cause follows it, and
+    reconciliation uses it to check those transactions against their causes. Append-only.
+    """
+
+    token = models.BigIntegerField(unique=True)
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="opaque_ref")
+    opaque_type = models.CharField(max_length=100)
+    ref_type = models.CharField(max_length=100)
+    ref_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["ref_type", "ref_id"], name="ledger_opaqueref_cause")]
+        triggers = _protect("ledger_opaqueref")
+
+    def __str__(self) -> str:
+        return f"opaque {self.opaque_type}:{self.token}"
 
 
 class ReconciliationRun(models.Model):

@@ -1,11 +1,13 @@
 """Reads of the ledger: balances, wallets, entries."""
 
+from collections.abc import Iterator
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, QuerySet
 
 from accounts.models import Agency, User
-from ledger.models import Account, AccountKind, Posting
+from ledger.models import Account, AccountKind, OpaqueRef, Posting, Transaction, TransactionKind
 
 
 def account_balance(account: Account) -> dict[str, int]:
@@ -48,5 +50,38 @@ def wallet_entries(*, user: User | None = None, agency: Agency | None = None) ->
     return (
         postings.order_by("-id")
         .values("id", "transaction_id", "amount", "balance_after", "created_at")
-        .annotate(kind=F("transaction__kind"), memo=F("transaction__memo"))
+        .annotate(
+            kind=F("transaction__kind"),
+            memo=F("transaction__memo"),
+            ref_type=F("transaction__ref_type"),
+            ref_id=F("transaction__ref_id"),
+        )
     )
+
+
+def transaction_cause(*, transaction: Transaction) -> tuple[str, int | None]:
+    """(ref_type, ref_id) of what caused the transaction, following an opaque reference back.
+
+    For code only (reconciliation, the paying app): an anonymous tip's reward reads
+    ("tips.anonymous_reward", <token>) in every export, and ("tips.tip", <tip id>) here.
+    """
+    opaque = OpaqueRef.objects.filter(transaction_id=transaction.pk).values_list("ref_type", "ref_id").first()
+    if opaque is not None:
+        return opaque
+    return transaction.ref_type, transaction.ref_id
+
+
+def transaction_causes(*, kind: TransactionKind) -> Iterator[tuple[int, str, int | None, int, bool]]:
+    """(transaction id, ref_type, ref_id, points credited, opaque) of every transaction of a kind,
+    opaque references followed back; in id order, in the caller's snapshot."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.id, coalesce(o.ref_type, t.ref_type), coalesce(o.ref_id, t.ref_id),"
+            " (SELECT coalesce(sum(p.amount), 0) FROM ledger_posting p WHERE p.transaction_id = t.id AND p.amount > 0),"
+            " o.id IS NOT NULL"
+            " FROM ledger_transaction t LEFT JOIN ledger_opaqueref o ON o.transaction_id = t.id"
+            " WHERE t.kind = %s ORDER BY t.id",
+            [kind],
+        )
+        for tx_id, ref_type, ref_id, credited, opaque in cursor.fetchall():
+            yield tx_id, ref_type, ref_id, int(credited), opaque

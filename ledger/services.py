@@ -12,12 +12,15 @@ How one movement works (`_post`), in two statements and a commit:
    balance. PostgreSQL holds the rules even against code that bypasses this module.
 """
 
-import hashlib
+import secrets
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
@@ -32,6 +35,7 @@ from ledger.errors import (
     InvalidAmountError,
     InvalidTransferError,
     NotReversibleError,
+    OwnTransactionError,
 )
 from ledger.models import (
     SYSTEM_SHARDS,
@@ -40,6 +44,7 @@ from ledger.models import (
     Funding,
     Hold,
     HoldStatus,
+    OpaqueRef,
     Posting,
     Transaction,
     TransactionKind,
@@ -107,6 +112,18 @@ def _ref(ref: models.Model | None) -> tuple[str, int | None]:
     return ref._meta.label_lower, ref.pk
 
 
+def opaque_key(cause: str) -> str:
+    """An idempotency key for a cause that must not be readable from the books: an HMAC of the cause
+    under SECRET_KEY. The same cause always gives the same key (a replay pays once), and nobody
+    without the secret can tell which cause it was, nor try every tip id to find out."""
+    return "opaque:" + salted_hmac("fubi.ledger.opaque_key", cause, algorithm="sha256").hexdigest()
+
+
+def _opaque_token() -> int:
+    # 18 random digits: the transaction's ref_id, saying nothing of its cause or of its time.
+    return 10**17 + secrets.randbelow(9 * 10**17)
+
+
 def _check_amount(amount: object) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
         raise InvalidAmountError(amount=str(amount))
@@ -118,7 +135,7 @@ def _check_key(idempotency_key: object) -> None:
         raise InvalidTransferError(_("An idempotency key of 1 to 200 characters is required."))
 
 
-def _same_movement(tx: Transaction, kind: str, legs: list[tuple[int, int]]) -> bool:
+def _same_movement(tx: Transaction, kind: TransactionKind, legs: list[tuple[int, int]]) -> bool:
     if tx.kind != kind:
         return False
     stored = sorted(Posting.objects.filter(transaction=tx).values_list("account_id", "amount"))
@@ -127,7 +144,7 @@ def _same_movement(tx: Transaction, kind: str, legs: list[tuple[int, int]]) -> b
 
 def _post(
     *,
-    kind: str,
+    kind: TransactionKind,
     legs: list[tuple[int, int]],
     idempotency_key: str,
     memo: str = "",
@@ -145,92 +162,119 @@ def _post(
     if sum(amount for _account, amount in legs) != 0 or len(legs) < 2:
         raise InvalidTransferError(_("The postings must sum to zero."))
     held_deltas = held_deltas or {}
-    memo = str(memo).replace("\x00", "")[:500]  # PostgreSQL text cannot hold NUL
-    now = timezone.now()
-    initiated_by_id = initiated_by.pk if initiated_by is not None else None
-    # Both statements run thousands of times per second with the same shape: prepared once per
-    # connection (core.rows.prepared_cursor), no parse and plan per call.
-    with prepared_cursor() as cursor:
-        # 1 + 2 in one round trip: the key first (the CTE's INSERT runs before any row is locked; ON
-        # CONFLICT covers the idempotency key and the one-reversal rule), then the balance rows locked
-        # in primary-key order.
-        account_ids = sorted({account_id for account_id, _amount in legs} | set(held_deltas))
-        cursor.execute(
-            "WITH t AS (INSERT INTO ledger_transaction"
-            " (kind, memo, idempotency_key, ref_type, ref_id, initiated_by_id, reverses_id, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id)"
-            " SELECT (SELECT id FROM t), a.id, a.posted, a.held, a.allow_negative FROM ledger_account a"
-            " WHERE a.id = ANY(%s) ORDER BY a.id FOR NO KEY UPDATE OF a",
-            [
-                kind,
-                memo,
-                idempotency_key,
-                ref_type,
-                ref_id,
-                initiated_by_id,
-                reverses and reverses.pk,
-                now,
-                account_ids,
-            ],
-        )
-        rows = cursor.fetchall()
-        if len(rows) != len(account_ids):
-            raise InvalidTransferError(_("Unknown ledger account."))
-        tx_id = rows[0][0]
-        if tx_id is None:
-            existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is None:  # the conflict was on reverses_id: someone else reversed it
-                raise AlreadyReversedError(transaction_id=reverses.pk if reverses else None)
-            if not _same_movement(existing, kind, legs):
-                raise IdempotencyConflictError(idempotency_key=idempotency_key)
-            return existing, False
-        balances = {aid: [posted, held, negative_ok] for _tx, aid, posted, held, negative_ok in rows}
-
-        # 3. apply, check, write.
-        posting_rows: list = []
-        for account_id, amount in legs:
-            state = balances[account_id]
-            state[0] += amount
-            posting_rows.extend([tx_id, account_id, amount, "FZB", state[0], now])
-        for account_id, delta in held_deltas.items():
-            balances[account_id][1] += delta
-        for account_id, (posted, held, negative_ok) in balances.items():
-            if posted < 0 and not negative_ok:
-                delta = sum(amount for aid, amount in legs if aid == account_id)
-                raise error_class(account_id=account_id, available=posted - delta, requested=-delta)
-            if held < 0:
-                raise HoldClosedError(_("The hold amount exceeds what is held."), account_id=account_id)
-        # 3b. postings and balance rows in one statement. Only placeholders are interpolated into
-        # it; every value is a parameter.
-        update_rows: list = []
-        for account_id, (posted, held, _negative_ok) in balances.items():
-            update_rows.extend([account_id, posted, held])
-        posting_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs))
-        balance_values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint)"] * len(balances))
-        insert_sql = (
-            "WITH p AS (INSERT INTO ledger_posting"
-            " (transaction_id, account_id, amount, currency, balance_after, created_at)"
-        )
-        update_sql = " UPDATE ledger_account AS a SET posted = v.posted, held = v.held, updated_at = %s"
-        cursor.execute(
-            f"{insert_sql} VALUES {posting_values}){update_sql}"
-            f" FROM (VALUES {balance_values}) AS v(id, posted, held) WHERE a.id = v.id",
-            [*posting_rows, now, *update_rows],
-        )
     tx = Transaction(
-        id=tx_id,
         kind=kind,
-        memo=memo,
+        memo=str(memo).replace("\x00", "")[:500],  # PostgreSQL text cannot hold NUL
         idempotency_key=idempotency_key,
         ref_type=ref_type,
         ref_id=ref_id,
-        initiated_by_id=initiated_by_id,
+        initiated_by_id=initiated_by.pk if initiated_by is not None else None,
         reverses_id=reverses.pk if reverses else None,
-        created_at=now,
+        created_at=timezone.now(),
     )
+    account_ids = sorted({account_id for account_id, _amount in legs} | set(held_deltas))
+    # Both statements run thousands of times per second with the same shape: prepared once per
+    # connection (core.rows.prepared_cursor), no parse and plan per call.
+    with prepared_cursor() as cursor:
+        rows = _key_take_and_lock(cursor, tx=tx, account_ids=account_ids)
+        tx_id = rows[0][0]
+        if tx_id is None:
+            return _replayed(tx=tx, legs=legs), False
+        balances, legs_after = _balances_apply(rows, legs=legs, held_deltas=held_deltas, error_class=error_class)
+        _postings_write(cursor, tx_id=tx_id, now=tx.created_at, legs_after=legs_after, balances=balances)
+    tx.id = tx_id
     tx._state.adding = False
     tx._state.db = "default"
     return tx, True
+
+
+def _key_take_and_lock(cursor: Any, *, tx: Transaction, account_ids: list[int]) -> list[tuple]:
+    """Steps 1 + 2 in one round trip: the key first (the CTE's INSERT runs before any row is locked;
+    ON CONFLICT covers the idempotency key and the one-reversal rule), then the balance rows locked
+    in primary-key order. The first column is the new transaction's id, None when the key was taken."""
+    cursor.execute(
+        "WITH t AS (INSERT INTO ledger_transaction"
+        " (kind, memo, idempotency_key, ref_type, ref_id, initiated_by_id, reverses_id, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id)"
+        " SELECT (SELECT id FROM t), a.id, a.posted, a.held, a.allow_negative FROM ledger_account a"
+        " WHERE a.id = ANY(%s) ORDER BY a.id FOR NO KEY UPDATE OF a",
+        [
+            tx.kind,
+            tx.memo,
+            tx.idempotency_key,
+            tx.ref_type,
+            tx.ref_id,
+            tx.initiated_by_id,
+            tx.reverses_id,
+            tx.created_at,
+            account_ids,
+        ],
+    )
+    rows = cursor.fetchall()
+    if len(rows) != len(account_ids):
+        raise InvalidTransferError(_("Unknown ledger account."))
+    return rows
+
+
+def _replayed(*, tx: Transaction, legs: list[tuple[int, int]]) -> Transaction:
+    """The transaction that holds the key already: the same movement, or an error."""
+    existing = Transaction.objects.filter(idempotency_key=tx.idempotency_key).first()
+    if existing is None:  # the conflict was on reverses_id: someone else reversed it
+        raise AlreadyReversedError(transaction_id=tx.reverses_id)
+    if not _same_movement(existing, tx.kind, legs):
+        raise IdempotencyConflictError(idempotency_key=tx.idempotency_key)
+    return existing
+
+
+def _balances_apply(
+    rows: list[tuple],
+    *,
+    legs: list[tuple[int, int]],
+    held_deltas: dict[int, int],
+    error_class: type[DomainError],
+) -> tuple[dict[int, list], list[tuple[int, int, int]]]:
+    """Step 3: apply the legs and held deltas to the locked balances and check them; answer the new
+    balances and each leg with its balance_after."""
+    balances = {aid: [posted, held, negative_ok] for _tx, aid, posted, held, negative_ok in rows}
+    legs_after: list[tuple[int, int, int]] = []
+    for account_id, amount in legs:
+        state = balances[account_id]
+        state[0] += amount
+        legs_after.append((account_id, amount, state[0]))
+    for account_id, delta in held_deltas.items():
+        balances[account_id][1] += delta
+    for account_id, (posted, held, negative_ok) in balances.items():
+        if posted < 0 and not negative_ok:
+            delta = sum(amount for aid, amount in legs if aid == account_id)
+            raise error_class(account_id=account_id, available=posted - delta, requested=-delta)
+        if held < 0:
+            raise HoldClosedError(_("The hold amount exceeds what is held."), account_id=account_id)
+    return balances, legs_after
+
+
+def _postings_write(
+    cursor: Any, *, tx_id: int, now: datetime, legs_after: list[tuple[int, int, int]], balances: dict[int, list]
+) -> None:
+    """Step 3b: the postings and the balance rows in one statement. Only placeholders are
+    interpolated into it; every value is a parameter."""
+    posting_rows: list = []
+    for account_id, amount, balance_after in legs_after:
+        posting_rows.extend([tx_id, account_id, amount, "FZB", balance_after, now])
+    update_rows: list = []
+    for account_id, (posted, held, _negative_ok) in balances.items():
+        update_rows.extend([account_id, posted, held])
+    posting_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs_after))
+    balance_values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint)"] * len(balances))
+    insert_sql = (
+        "WITH p AS (INSERT INTO ledger_posting"
+        " (transaction_id, account_id, amount, currency, balance_after, created_at)"
+    )
+    update_sql = " UPDATE ledger_account AS a SET posted = v.posted, held = v.held, updated_at = %s"
+    cursor.execute(
+        f"{insert_sql} VALUES {posting_values}){update_sql}"
+        f" FROM (VALUES {balance_values}) AS v(id, posted, held) WHERE a.id = v.id",
+        [*posting_rows, now, *update_rows],
+    )
 
 
 # --- public movements -------------------------------------------------------------------------
@@ -239,7 +283,7 @@ def _post(
 @transaction.atomic
 def transfer_post(
     *,
-    kind: str,
+    kind: TransactionKind,
     source: Account,
     destination: Account,
     amount: int,
@@ -248,18 +292,29 @@ def transfer_post(
     ref: models.Model | None = None,
     initiated_by: User | None = None,
     error_class: type[DomainError] = InsufficientFundsError,
+    opaque_as: str = "",
 ) -> Transaction:
     """Move `amount` points from source to destination as one balanced transaction.
 
     Idempotent on idempotency_key (a replay returns the first transaction and moves nothing; the same
     key for a different movement raises IdempotencyConflictError). Raises error_class when the
     source's available balance would go below zero, InvalidAmountError, InvalidTransferError.
+
+    With opaque_as (e.g. "tips.anonymous_reward") the transaction names its cause only as
+    (opaque_as, a random token); the token → ref link is kept in OpaqueRef, which only
+    ledger.selectors.transaction_cause reads. Give it with a key from opaque_key() and a memo that
+    does not name the cause, or the books still tell.
     """
     amount = _check_amount(amount)
     if source.pk == destination.pk or source.currency != destination.currency:
         raise InvalidTransferError()
     ref_type, ref_id = _ref(ref)
-    tx, _created = _post(
+    if opaque_as:
+        if ref is None:
+            raise InvalidTransferError(_("An opaque reference needs the reference it hides."))
+        cause = (ref_type, ref_id)
+        ref_type, ref_id = opaque_as, _opaque_token()
+    tx, created = _post(
         kind=kind,
         legs=[(source.pk, -amount), (destination.pk, amount)],
         idempotency_key=idempotency_key,
@@ -269,6 +324,10 @@ def transfer_post(
         initiated_by=initiated_by,
         error_class=error_class,
     )
+    if opaque_as and created:
+        OpaqueRef.objects.create(
+            token=ref_id, transaction=tx, opaque_type=opaque_as, ref_type=cause[0], ref_id=cause[1]
+        )
     return tx
 
 
@@ -414,10 +473,17 @@ def transaction_reverse(
 ) -> Transaction:
     """Correct a transaction by posting its exact opposite (once). Holds are released, not reversed.
 
-    Raises NotReversibleError, AlreadyReversedError, error_class when the receiver spent the points.
+    Raises NotReversibleError, AlreadyReversedError, error_class when the receiver spent the points,
+    OwnTransactionError when the reversal would credit the initiator's own account.
     """
     if transaction_.kind in HOLD_KINDS or transaction_.kind == TransactionKind.REVERSAL:
         raise NotReversibleError(transaction_id=transaction_.pk, kind=transaction_.kind)
+    # A leg that paid out of the initiator's wallet comes back to it: nobody pays themselves.
+    if (
+        initiated_by is not None
+        and transaction_.postings.filter(amount__lt=0, account__user_id=initiated_by.pk).exists()
+    ):
+        raise OwnTransactionError(transaction_id=transaction_.pk)
     key = idempotency_key or f"tx:{transaction_.pk}:reversal"
     done = Transaction.objects.filter(reverses=transaction_).first()
     if done is not None:
@@ -454,65 +520,3 @@ def points_forfeit(
         memo=memo,
         ref=ref,
     )
-
-
-# --- the hash chain ---------------------------------------------------------------------------
-
-SEAL_LOCK = 0x46554249  # "FUBI": the advisory lock that makes one sealer at a time
-GENESIS = "0" * 64
-# The canonical text of a transaction, computed by PostgreSQL for both sealing and verifying, so the
-# two can never disagree on formatting.
-# The transaction's own fields, then its postings in id order.
-TX_CANONICAL_SQL = (
-    "t.id::text || '|' || t.kind || '|' || t.idempotency_key || '|' || t.memo || '|' || t.ref_type || '|'"
-    " || coalesce(t.ref_id::text, '') || '|' || coalesce(t.reverses_id::text, '') || '|'"
-    " || (extract(epoch from t.created_at) * 1000000)::bigint::text || '|'"
-)
-LEGS_AGG_SQL = "string_agg(p.account_id::text || ':' || p.currency || ':' || p.amount::text, ',' ORDER BY p.id)"
-CANONICAL_SQL = (
-    f"{TX_CANONICAL_SQL} || coalesce((SELECT {LEGS_AGG_SQL} FROM ledger_posting p WHERE p.transaction_id = t.id), '')"  # noqa: S608
-)
-
-
-def chain_hash(prev_hash: str, canonical: str) -> str:
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
-
-
-def ledger_seal(*, batch: int = 5000) -> int:
-    """Append committed, unsealed transactions to the hash chain in id order; return how many.
-
-    Runs under a PostgreSQL advisory lock, so concurrent sealers wait for each other rather than fork
-    the chain. Safe to run any number of times.
-    """
-    sealed = 0
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
-            cursor.execute("SELECT seq, hash, transaction_id FROM ledger_chainseal ORDER BY seq DESC LIMIT 1")
-            last = cursor.fetchone()
-            seq, prev_hash, last_tx = last if last else (0, GENESIS, 0)
-            # Unsealed transactions: usually all above the last sealed id; a slow committer with a lower
-            # id is caught by the NOT EXISTS over the recent window.
-            unsealed_sql = (
-                " WHERE t.id > %s - 100000"
-                " AND NOT EXISTS (SELECT 1 FROM ledger_chainseal s WHERE s.transaction_id = t.id)"
-                " ORDER BY t.id LIMIT %s"
-            )
-            select_sql = f"SELECT t.id, {CANONICAL_SQL} FROM ledger_transaction t"  # noqa: S608 - constant SQL
-            cursor.execute(select_sql + unsealed_sql, [last_tx, batch])
-            rows = cursor.fetchall()
-            if not rows:
-                return sealed
-            now = timezone.now()
-            values: list = []
-            for tx_id, canonical in rows:
-                seq += 1
-                digest = chain_hash(prev_hash, canonical)
-                values.extend([seq, tx_id, prev_hash, digest, now])
-                prev_hash = digest
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-            seal_sql = "INSERT INTO ledger_chainseal (seq, transaction_id, prev_hash, hash, created_at)"
-            cursor.execute(f"{seal_sql} VALUES {placeholders}", values)
-            sealed += len(rows)
-            if len(rows) < batch:
-                return sealed

@@ -4,8 +4,8 @@ lock; a second reconciliation only stores a second report)."""
 from celery import shared_task
 from django.core.mail import mail_admins
 
+from ledger.chain import ledger_seal
 from ledger.reconciliation import reconciliation_run
-from ledger.services import ledger_seal
 
 
 @shared_task

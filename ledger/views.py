@@ -4,14 +4,17 @@ from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import Role
 from ledger import reports, selectors
 from ledger.api import can_audit
+from ledger.entries import entries_described
 from ledger.models import AccountKind, ReconciliationRun
 from ledger.reconciliation import reconciliation_report
+from ledger.schemas import ReconciliationOut, TrialBalanceRowOut
 
 HISTORY_SIZE = 50
 
@@ -23,7 +26,7 @@ def wallet_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     context = {
         "wallet": selectors.citizen_wallet(user=request.user),
-        "entries": list(selectors.wallet_entries(user=request.user)[:HISTORY_SIZE]),
+        "entries": entries_described(selectors.wallet_entries(user=request.user)[:HISTORY_SIZE]),
     }
     return render(request, "ledger/wallet.html", context)
 
@@ -49,3 +52,28 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         "runs": ReconciliationRun.objects.all()[:10],
     }
     return render(request, "ledger/audit.html", context)
+
+
+def _json_download(data: object, name: str) -> JsonResponse:
+    response = JsonResponse(data, safe=False, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="fubi-{name}-{timezone.localdate().isoformat()}.json"'
+    return response
+
+
+@login_required
+def audit_trial_balance_download(request: HttpRequest) -> HttpResponse:
+    """The trial balance per account as a JSON file to save (the API's body), not raw JSON in a tab."""
+    if not can_audit(request.user):
+        raise PermissionDenied
+    rows = [TrialBalanceRowOut.model_validate(row).model_dump(mode="json") for row in reports.trial_balance()]
+    return _json_download(rows, "trial-balance")
+
+
+@login_required
+def audit_reconciliation_download(request: HttpRequest) -> HttpResponse:
+    """The reconciliation report as a JSON file to save (the API's body)."""
+    if not can_audit(request.user):
+        raise PermissionDenied
+    return _json_download(
+        ReconciliationOut.model_validate(reconciliation_report()).model_dump(mode="json"), "reconciliation"
+    )

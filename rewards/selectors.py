@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import PickupPoint, User
 from accounts.selectors import pickup_points_for_clerk
 from rewards.errors import RedemptionNotFoundError, RewardNotFoundError
-from rewards.models import Redemption, RedemptionStatus, Reward, VoucherCode
+from rewards.models import Redemption, RedemptionStatus, RedemptionTally, Reward, VoucherCode
 
 _ACTIVE_POINTS = Prefetch("pickup_points", queryset=PickupPoint.objects.filter(is_active=True).order_by("name"))
 
@@ -21,6 +21,20 @@ def reward_get_available(*, reward_id: int) -> Reward:
     if reward is None:
         raise RewardNotFoundError(reward_id=reward_id)
     return reward
+
+
+def reward_quantity_choices(*, reward: Reward, user: User | None, most: int = 5) -> list[int]:
+    """The quantities the order form offers this citizen: 1.. the least of `most`, the stock left and
+    what the per-person limit still allows them (their open and completed orders count, as in
+    reward_redeem). Empty when they may order none."""
+    allowed = min(most, reward.stock_left)
+    if reward.per_user_limit is not None:
+        held = 0
+        if user is not None and user.is_authenticated:
+            tally = RedemptionTally.objects.filter(user=user, reward=reward).values_list("quantity", flat=True).first()
+            held = tally or 0
+        allowed = min(allowed, reward.per_user_limit - held)
+    return list(range(1, max(0, allowed) + 1))
 
 
 def _orders() -> QuerySet[Redemption]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PickupPoint, Role, User
-from accounts.selectors import pickup_points_for_clerk
+from accounts.selectors import pickup_points_for_clerk, user_phone_verified_require
 from core.errors import InvalidError
 from core.events import publish
 from core.rows import PlainRead, prepared_cursor
@@ -177,10 +177,13 @@ def reward_redeem(
     physical one is reserved at a pickup point until the clerk hands it over or the order expires.
     The same request_key from the same citizen returns the first order and changes nothing.
     Raises NotCitizenError, RewardNotFoundError, InvalidQuantityError, InvalidPickupPointError,
-    LimitReachedError, OutOfStockError, InsufficientPointsError.
+    LimitReachedError, OutOfStockError, InsufficientPointsError, PhoneUnverifiedError (403
+    phone_unverified, when FUBI_REQUIRE_VERIFIED_PHONE is on and the phone is not verified).
     """
     if not user.has_role(Role.CITIZEN):
         raise NotCitizenError()
+    # A real person orders (FUBI_REQUIRE_VERIFIED_PHONE): read from the loaded user row, no statement.
+    user_phone_verified_require(user=user)
     if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_QUANTITY:
         raise InvalidQuantityError(
             _("Choose a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY}, quantity=quantity, max=MAX_QUANTITY
@@ -267,15 +270,56 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
     return redemption
 
 
+@transaction.atomic
+def prize_reserve(*, reward_id: int, user: User, pickup_point_id: int, request_key: str) -> Redemption:
+    """Reserve one of a physical reward at a pickup point as a prize: the shop's order at price 0.
+
+    The order is the shop's own (a pickup code, the clerk's counter, expiry after FUBI_PICKUP_HOURS)
+    but holds no points and does not count against the per-person limit (it was won, not bought).
+    The same request_key for the same citizen returns the first order (a prize is reserved once).
+    Raises RewardNotFoundError, InvalidPickupPointError, OutOfStockError.
+    """
+    replayed = Redemption.objects.filter(user=user, request_key=request_key).first()
+    if replayed is not None:
+        return replayed
+    now = timezone.now()
+    found = REWARD_ON_SALE.get_with_extra(user.pk, request_key, pickup_point_id, reward_id, now, now)
+    if found is None or found[0].is_virtual:
+        raise RewardNotFoundError(reward_id=reward_id)
+    reward, (_replayed_id, *point) = found
+    if point[0] is None:
+        raise InvalidPickupPointError(pickup_point_id=pickup_point_id)
+    redemption = Redemption(
+        user=user,
+        reward=reward,
+        quantity=1,
+        points=0,
+        status=RedemptionStatus.RESERVED,
+        pickup_point_id=point[0],
+        request_key=request_key,
+        expires_at=now + timedelta(hours=settings.FUBI_PICKUP_HOURS),
+    )
+    _insert_with_fresh_code(redemption)
+    in_stock = Reward.objects.filter(pk=reward.pk, stock_left__gte=1)
+    taken = in_stock.update(stock_left=F("stock_left") - 1, updated_at=now)
+    if not taken:
+        raise OutOfStockError(stock_left=0)
+    redemption.pickup_point = PickupPoint.from_db("default", ["id", "name", "address"], point)
+    transaction.on_commit(lambda: publish("redemption.ready", user=user, obj=redemption))
+    return redemption
+
+
 def _give_back(redemption: Redemption, status: str, now: datetime) -> None:
-    """Release the held points and return stock and allowance; the order row is locked by the caller."""
-    tally = _tally_lock(user=redemption.user, reward=redemption.reward)
-    ledger_services.hold_release(hold=redemption.hold, idempotency_key=_release_key(redemption), memo=str(status))
+    """Release the held points and return stock and allowance; the order row is locked by the caller.
+    A prize (prize_reserve: no hold, no allowance used) only returns its stock."""
+    if redemption.hold_id is not None:
+        tally = _tally_lock(user=redemption.user, reward=redemption.reward)
+        ledger_services.hold_release(hold=redemption.hold, idempotency_key=_release_key(redemption), memo=str(status))
+        tally.quantity = max(0, tally.quantity - redemption.quantity)
+        tally.save(update_fields=["quantity", "updated_at"])
     Reward.objects.filter(pk=redemption.reward_id).update(
         stock_left=F("stock_left") + redemption.quantity, updated_at=now
     )
-    tally.quantity = max(0, tally.quantity - redemption.quantity)
-    tally.save(update_fields=["quantity", "updated_at"])
     redemption.status = status
     redemption.closed_at = now
     if status == RedemptionStatus.EXPIRED:
@@ -361,9 +405,10 @@ def redemption_fulfil(*, code: str, clerk: User) -> Redemption:
     now = timezone.now()
     if redemption.expires_at <= now:
         raise RedemptionExpiredError(expires_at=redemption.expires_at.isoformat())
-    ledger_services.hold_capture(
-        hold=redemption.hold, idempotency_key=_capture_key(redemption), memo=redemption.reward.name
-    )
+    if redemption.hold_id is not None:  # a prize (prize_reserve) holds no points
+        ledger_services.hold_capture(
+            hold=redemption.hold, idempotency_key=_capture_key(redemption), memo=redemption.reward.name
+        )
     redemption.status = RedemptionStatus.FULFILLED
     redemption.fulfilled_at = now
     redemption.fulfilled_by = clerk

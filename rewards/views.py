@@ -70,7 +70,7 @@ def reward_page(request: HttpRequest, reward_id: int) -> HttpResponse:
             "reward": reward,
             "pickup_points": points,
             "form_key": uuid.uuid4().hex,
-            "quantities": range(1, 6),
+            "quantities": selectors.reward_quantity_choices(reward=reward, user=request.user),
             "my_points": _my_points(request),
         },
     )

@@ -1,14 +1,16 @@
 """The tasks API (API.md "Tasks"), plus urgent dispatch. Thin: parse, fetch for the user, call a service."""
 
-from datetime import datetime
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from accounts.security import token_user
 from accounts.selectors import agency_get_for_staff
+from core.fields import Instant
 from core.pagination import paginate
+from core.ratelimit import rate_limit_hit
 from tasks_app import selectors, services
 from tasks_app.schemas import (
     CategoryCode,
@@ -20,13 +22,16 @@ from tasks_app.schemas import (
     OfferOut,
     OnCallIn,
     OnCallOut,
+    ProofIn,
     RejectIn,
     StaffClaimOut,
+    TaskAudienceOut,
     TaskDetailOut,
     TaskIn,
     TaskOut,
     TaskStaffOut,
 )
+from tasks_app.services import online as online_services
 
 router = Router(tags=["tasks"])
 
@@ -36,15 +41,16 @@ class NearbyQuery(Schema):
     lon: float = Field(settings.FUBI_DISTRICT_CENTER[1], ge=-180, le=180)
     radius_km: float = Field(5.0, gt=0, le=50)
     category: CategoryCode | None = None
-    starts_after: datetime | None = None
-    starts_before: datetime | None = None
+    starts_after: Instant | None = None
+    starts_before: Instant | None = None
     limit: int = 50
     offset: int = 0
 
 
 class TaskList(Schema):
     items: list[TaskOut]
-    count: int
+    count: int  # exact up to 1,000 (queries.NEARBY_COUNT_CAP), else 1,000
+    count_exact: bool  # whether count is exact; when not, there are more than 1,000 ("1000+")
 
 
 class StaffTaskList(Schema):
@@ -77,8 +83,9 @@ class PageQuery(Schema):
 def task_list_api(request: HttpRequest, query: Query[NearbyQuery]) -> HttpResponse:
     """Open tasks with places left near a position, nearest first (anyone).
 
-    The hottest read: PostgreSQL answers the count and the page as TaskList's JSON in one call
-    (tasks_app.selectors.task_page_nearby_json), passed through as it comes.
+    The hottest read: PostgreSQL answers the count (exact up to 1,000; count_exact says whether it
+    is) and the page as TaskList's JSON in one call (tasks_app.queries.tasks_nearby_json), passed
+    through as it comes.
     """
     page = selectors.task_page_nearby_json(
         lat=query.lat,
@@ -93,11 +100,30 @@ def task_list_api(request: HttpRequest, query: Query[NearbyQuery]) -> HttpRespon
     return HttpResponse(page, content_type="application/json")
 
 
+def _viewer(request: HttpRequest) -> object | None:
+    """Who asks on an endpoint open to visitors: the X-Session-Token's user, the session's, or None."""
+    token = request.headers.get("X-Session-Token")
+    if token:
+        return token_user(token)
+    return request.user if request.user.is_authenticated else None
+
+
+class TaskForMeList(Schema):
+    items: list[TaskAudienceOut]
+    count: int
+
+
+@router.get("/tasks/for-me", response=TaskForMeList)
+def task_list_for_me_api(request: HttpRequest, query: Query[PageQuery]) -> dict:
+    """Open tasks meant for my audiences rather than for everyone nearby: my teams' shifts and tasks."""
+    return paginate(selectors.tasks_for_my_audiences(user=request.auth), limit=query.limit, offset=query.offset)
+
+
 @router.get("/tasks/{task_id}", response=TaskDetailOut, auth=None)
 def task_detail_api(request: HttpRequest, task_id: int, lat: float | None = None, lon: float | None = None) -> object:
     """One task (anyone; drafts only to their agency via /agency/tasks)."""
-    task = selectors.task_get_public(task_id=task_id)
-    if lat is not None and lon is not None:
+    task = selectors.task_get_public(task_id=task_id, user=_viewer(request))
+    if lat is not None and lon is not None and task.lat is not None:
         from core.geo import haversine_m
 
         task.distance_km = haversine_m(lat, lon, task.lat, task.lon) / 1000
@@ -109,7 +135,13 @@ def task_create_api(request: HttpRequest, payload: TaskIn) -> Status:
     """Create a draft task for my agency."""
     selectors.staff_agency_ids(user=request.auth)
     agency = agency_get_for_staff(user=request.auth, agency_id=payload.agency_id)
-    fields = payload.dict(exclude={"agency_id"})
+    fields = payload.dict(exclude={"agency_id", "team_id", "grid_id"})
+    if payload.team_id is not None:
+        fields["team"] = selectors.team_get_for_staff(user=request.auth, team_id=payload.team_id)
+    if payload.grid_id is not None:
+        fields["grid"] = selectors.grid_get_for_audience(grid_id=payload.grid_id)
+    if payload.audience is None:
+        fields["audience"] = "team" if "team" in fields else "grid" if "grid" in fields else "all"
     task = services.task_create(agency=agency, created_by=request.auth, **fields)
     return Status(201, task)
 
@@ -174,7 +206,10 @@ def claim_cancel_api(request: HttpRequest, claim_id: int) -> object:
 
 @router.post("/claims/{claim_id}/checkins", response={201: CheckInOut})
 def checkin_create_api(request: HttpRequest, claim_id: int, payload: CheckInIn) -> Status:
-    """Send a GPS fix: in, out or ping (422 outside_geofence, too_short_on_site)."""
+    """Send a GPS fix: in, out or ping (422 outside_geofence, too_short_on_site; 429 rate_limited)."""
+    rate_limit_hit(
+        scope="checkins", who=f"user:{request.auth.pk}", message=_("You have sent too many check-ins in a short time.")
+    )
     claim = selectors.claim_get_for_user(user=request.auth, claim_id=claim_id)
     checkin = services.checkin_record(
         claim=claim,
@@ -183,8 +218,18 @@ def checkin_create_api(request: HttpRequest, claim_id: int, payload: CheckInIn) 
         lon=payload.lon,
         accuracy_m=payload.accuracy_m,
         recorded_at=payload.recorded_at,
+        sent_at=payload.sent_at,
+        queued=payload.queued,
     )
     return Status(201, checkin)
+
+
+@router.post("/claims/{claim_id}/proof", response=ClaimOut)
+def claim_proof_api(request: HttpRequest, claim_id: int, payload: ProofIn) -> object:
+    """Send an online task's proof: a link, or a confirmation (paid at once on an auto-approving
+    confirmation task). 409 task_not_online, invalid_claim_state, task_not_open; 422 invalid."""
+    claim = selectors.claim_get_for_user(user=request.auth, claim_id=claim_id)
+    return online_services.claim_proof_submit(claim=claim, url=payload.url, confirm=payload.confirm)
 
 
 @router.post("/claims/{claim_id}/approve", response=ClaimOut)
@@ -244,3 +289,15 @@ def offer_decline_api(request: HttpRequest, offer_id: int) -> object:
     """Decline an urgent offer."""
     offer = selectors.offer_get_for_user(user=request.auth, offer_id=offer_id)
     return services.offer_decline(offer=offer, user=request.auth)
+
+
+def _add_sub_routers() -> None:
+    # Teams and rotas keep their own modules; they mount under this router, at the root like it.
+    from tasks_app.api_rotas import router as rotas_router
+    from tasks_app.api_teams import router as teams_router
+
+    router.add_router("", teams_router)
+    router.add_router("", rotas_router)
+
+
+_add_sub_routers()

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
+from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError, RateLimitedError
 
 
 class TaskNotFoundError(NotFoundError):
@@ -35,6 +35,12 @@ class OwnAgencyTaskError(ForbiddenError):
     default_message = _("Staff cannot claim their own agency's tasks.")
 
 
+class OwnClaimError(ForbiddenError):
+    # Staff never decide on their own claim (one made before they joined the agency, say).
+    code = "own_claim"
+    default_message = _("This is your own claim: another staff member of the agency must decide on it.")
+
+
 class TaskFullError(ConflictError):
     code = "task_full"
     default_message = _("Every place on this task is taken.")
@@ -43,6 +49,11 @@ class TaskFullError(ConflictError):
 class AlreadyClaimedError(ConflictError):
     code = "already_claimed"
     default_message = _("You already hold a place on this task.")
+
+
+class DailyClaimLimitError(RateLimitedError):
+    code = "rate_limited"
+    default_message = _("You have taken as many places as one person may in a day; claim again tomorrow.")
 
 
 class TaskNotOpenError(ConflictError):
@@ -112,3 +123,72 @@ class NotOnCallError(ConflictError):
 class TaskNotUrgentError(ConflictError):
     code = "task_not_urgent"
     default_message = _("Only an urgent, open task can be dispatched.")
+
+
+class TeamNotFoundError(NotFoundError):
+    code = "not_found"
+    default_message = _("No such team.")
+
+
+class InvitationNotFoundError(NotFoundError):
+    code = "not_found"
+    default_message = _("No such invitation.")
+
+
+class TeamMemberNotFoundError(NotFoundError):
+    code = "not_found"
+    default_message = _("No such member of this team.")
+
+
+class TeamNameTakenError(ConflictError):
+    code = "team_name_taken"
+    default_message = _("The agency already has a team of this name.")
+
+
+class InvitationRequiredError(ForbiddenError):
+    code = "invitation_required"
+    default_message = _("This team takes members by invitation only.")
+
+
+class OwnAgencyTeamError(ForbiddenError):
+    code = "own_agency_team"
+    default_message = _("Staff cannot join their own agency's teams as volunteers.")
+
+
+class AlreadyMemberError(ConflictError):
+    code = "already_member"
+    default_message = _("This person is already a member of the team.")
+
+
+class InvitationClosedError(ConflictError):
+    code = "invitation_closed"
+    default_message = _("This invitation has already been answered.")
+
+
+class InviteeInvalidError(InvalidError):
+    code = "invalid"
+    default_message = _("Only a citizen who is not staff of the agency can be invited.")
+
+
+class RotaNotFoundError(NotFoundError):
+    code = "not_found"
+    default_message = _("No such rota.")
+
+
+class RotaInvalidError(InvalidError):
+    code = "invalid"
+
+
+class RotaEndedError(ConflictError):
+    code = "rota_ended"
+    default_message = _("This rota has ended.")
+
+
+class TaskOnlineError(ConflictError):
+    code = "task_online"
+    default_message = _("This task is done online: send its proof instead of a check-in.")
+
+
+class TaskNotOnlineError(ConflictError):
+    code = "task_not_online"
+    default_message = _("This task is done on site: check in and out there.")

@@ -1,4 +1,4 @@
-"""SQL fragments for nearby search over the generated ``location`` point column (migration 0002).
+"""The projection nearby search uses for the generated ``location`` point column (migration 0002).
 
 LAT0 is fixed once in the migration (the demo district's latitude, Fuzhou 26.08°N): a city spans
 far less than a degree, so the projection's error stays well under 1 % there. Changing the city
@@ -31,12 +31,3 @@ def inner_circle_degrees(lat: float, radius_km: float) -> float:
     nearest_equator = 0.0 if abs(lat) <= reach else abs(lat) - reach
     stretch = max(1.0, math.cos(math.radians(nearest_equator)) / LAT0_COS)
     return reach / (stretch * 1.001)
-
-
-# Haversine in SQL (km) between the row's lat/lon and a query point (%s lat, %s lon).
-HAVERSINE_KM_SQL = (
-    "(2 * 6371.0088 * asin(least(1.0, sqrt("
-    "power(sin(radians({table}.lat - %s) / 2), 2) + "
-    "cos(radians(%s)) * cos(radians({table}.lat)) * power(sin(radians({table}.lon - %s) / 2), 2)"
-    "))))"
-)

@@ -6,7 +6,9 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from core.fields import Instant
 from tasks_app.models import Category
+from tasks_app.selectors import claim_conflicts, claimant_is_new
 
 CategoryCode = Literal[tuple(Category.values)]  # type: ignore[valid-type]
 
@@ -21,8 +23,8 @@ class TaskOut(Schema):
     title: str
     category: str
     agency: AgencyRef
-    lat: float
-    lon: float
+    lat: float | None  # None for an online task: it has no place
+    lon: float | None
     address: str
     radius_m: int
     starts_at: datetime
@@ -40,7 +42,19 @@ class TaskOut(Schema):
         return None if value is None else round(value, 3)
 
 
-class TaskDetailOut(TaskOut):
+class TaskAudienceOut(TaskOut):
+    """A task with how it is done and for whom. The nearby search (TaskOut) lists only tasks on site
+    for everyone, so these fields are there gps, all, null, "" and null."""
+
+    proof: str = "gps"  # gps (on site), or online: link, confirmation, quiz
+    audience: str = "all"  # all, team (team_id), grid (grid_id)
+    team_id: int | None = None
+    grid_id: int | None = None
+    online_url: str = ""  # what an online task asks to share or read
+    quiz_id: int | None = None  # the quiz whose pass completes a quiz task
+
+
+class TaskDetailOut(TaskAudienceOut):
     description: str
     min_minutes: int
     auto_approve: bool
@@ -57,17 +71,28 @@ class TaskIn(Schema):
     title: str = Field(min_length=1, max_length=120)
     description: str = Field("", max_length=5000)
     category: CategoryCode
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)  # required on site; none for an online task
+    lon: float | None = Field(None, ge=-180, le=180)
     address: str = Field("", max_length=200)
     radius_m: int = Field(200, ge=20, le=5000)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     headcount: int = Field(ge=1, le=1000)
     points: int = Field(ge=1, le=100_000)
     min_minutes: int = Field(0, ge=0, le=24 * 60)
     auto_approve: bool = False
     is_urgent: bool = False
+    proof: Literal["gps", "link", "confirmation", "quiz"] = "gps"
+    audience: Literal["all", "team", "grid"] | None = None  # left out: team with team_id, grid with grid_id, else all
+    team_id: int | None = None
+    grid_id: int | None = None
+    online_url: str = Field("", max_length=500, pattern=r"^(https?://\S+)?$")
+    quiz_id: int | None = Field(None, ge=1)
+
+
+class ProofIn(Schema):
+    url: str | None = Field(None, max_length=500)  # a link task's proof
+    confirm: bool = False  # a confirmation task's proof
 
 
 class ClaimTaskOut(Schema):
@@ -75,8 +100,8 @@ class ClaimTaskOut(Schema):
     title: str
     category: str
     address: str
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     radius_m: int
     starts_at: datetime
     ends_at: datetime
@@ -96,6 +121,9 @@ class ClaimOut(Schema):
     decided_at: datetime | None
     points_paid: int
     reject_reason: str
+    proof_url: str = ""
+    proof_at: datetime | None = None
+    quiz_score: int | None = None
 
 
 class MyClaimOut(ClaimOut):
@@ -107,7 +135,9 @@ class CheckInIn(Schema):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(ge=0, le=100_000)
-    recorded_at: datetime
+    recorded_at: Instant  # the position's own timestamp
+    sent_at: Instant | None = None  # the phone's clock when sending; clock skew is judged on it
+    queued: bool = False  # kept on the phone without signal and sent now: flagged synced_late
 
 
 class CheckInOut(Schema):
@@ -117,6 +147,11 @@ class CheckInOut(Schema):
     flags: list[str]
     distance_m: float
     claim_status: str = ""
+    synced_late: bool = False
+
+    @staticmethod
+    def resolve_synced_late(obj: object) -> bool:
+        return "synced_late" in (getattr(obj, "flags", None) or [])
 
     @staticmethod
     def resolve_claim_status(obj: object) -> str:
@@ -136,6 +171,8 @@ class CheckInEvidenceOut(Schema):
     speed_mps: float | None
     accepted: bool
     flags: list[str]
+    sent_at: datetime | None = None
+    corrected: bool = False  # a refused in/out the citizen made good later: evidence, not a flag
 
 
 class ClaimantOut(Schema):
@@ -147,10 +184,41 @@ class ClaimantOut(Schema):
         return obj.shown_name  # type: ignore[attr-defined]
 
 
+class FixOut(Schema):
+    id: int
+    kind: str
+    lat: float
+    lon: float
+    accuracy_m: float
+    recorded_at: datetime
+    received_at: datetime
+
+
+class TaskRefOut(Schema):
+    id: int
+    title: str
+
+
+class ConflictOut(Schema):
+    """Why a claim is flagged across tasks (tasks_app.selectors.claim_conflicts)."""
+
+    kind: str  # overlapping_claims or impossible_travel
+    label: str  # the flag in the reader's language
+    fix: FixOut  # this claim's fix
+    other_fix: FixOut  # the same citizen's fix on the other task
+    other_claim_id: int
+    other_task: TaskRefOut
+    distance_m: float  # between the two fixes
+    seconds: float  # between the two fixes, on the server's clock
+    speed_kmh: float  # implied, beyond both fixes' accuracy
+
+
 class StaffClaimOut(ClaimOut):
     user: ClaimantOut
     checkins: list[CheckInEvidenceOut]
     flags: list[str]
+    conflicts: list[ConflictOut]
+    new_account: bool  # within the claimant's first paid claims: never paid automatically
 
     @staticmethod
     def resolve_checkins(obj: object) -> list:
@@ -158,7 +226,17 @@ class StaffClaimOut(ClaimOut):
 
     @staticmethod
     def resolve_flags(obj: object) -> list[str]:
-        return sorted({flag for checkin in obj.checkins.all() for flag in checkin.flags})  # type: ignore[attr-defined]
+        # A refused tap the citizen corrected stays in checkins (corrected: true), not among the flags.
+        checkins = obj.checkins.all()  # type: ignore[attr-defined]
+        return sorted({flag for checkin in checkins if not checkin.corrected for flag in checkin.flags})
+
+    @staticmethod
+    def resolve_conflicts(obj: object) -> list[dict]:
+        return claim_conflicts(claim=obj)  # type: ignore[arg-type]
+
+    @staticmethod
+    def resolve_new_account(obj: object) -> bool:
+        return claimant_is_new(claim=obj)  # type: ignore[arg-type]
 
 
 class RejectIn(Schema):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus, Task, TaskStatus
+from tasks_app.services import rotas
 
 BATCH = 500
 
@@ -49,15 +50,16 @@ def claims_settle_without_checkout_task() -> int:
 
 @shared_task(acks_late=True)
 def claims_auto_approve_task() -> int:
-    """Pay completed claims of auto-approving tasks that carry no flagged fix (a sweeper)."""
+    """Pay completed claims of auto-approving tasks that claim_may_auto_approve allows (a sweeper)."""
     ids = list(
-        Claim.objects.filter(status=ClaimStatus.COMPLETED, task__auto_approve=True)
+        # decided_at set: approved already, the payout waits for the claimant's phone (claims_pay_held)
+        Claim.objects.filter(status=ClaimStatus.COMPLETED, task__auto_approve=True, decided_at__isnull=True)
         .order_by("completed_at")
         .values_list("id", flat=True)[:BATCH]
     )
     paid = 0
-    for claim in Claim.objects.filter(pk__in=ids):
-        if not services.claim_is_suspicious(claim=claim):
+    for claim in Claim.objects.filter(pk__in=ids).select_related("task"):
+        if services.claim_may_auto_approve(task=claim.task, claim=claim):
             services.claim_approve(claim=claim, user=None)
             paid += 1
     return paid
@@ -78,3 +80,21 @@ def dispatch_widen_task() -> int:
         len(services.dispatch_widen(task=Task(pk=task_id), now=now))
         for task_id in services.tasks_needing_widening(now=now)
     )
+
+
+@shared_task(acks_late=True)
+def claims_pay_held_task(user_id: int) -> int:
+    """The citizen's phone is verified: pay their claims whose payout waited for it."""
+    return services.claims_pay_held(user_id=user_id)
+
+
+@shared_task(acks_late=True)
+def rotas_make_tasks_task() -> int:
+    """Every active rota: make (and fund) the missing shifts of the days ahead; each shift once."""
+    return sum(rotas.rota_make_tasks(rota_id=rota_id) for rota_id in rotas.rotas_active_ids())
+
+
+@shared_task(acks_late=True)
+def rota_make_tasks_task(rota_id: int) -> int:
+    """One rota, just made or resumed: make its missing shifts of the days ahead."""
+    return rotas.rota_make_tasks(rota_id=rota_id)

@@ -9,28 +9,48 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Agency
 from core.errors import DomainError, ForbiddenError
+from core.places import known_places
+from core.redirects import safe_next_url
+from ledger import selectors as ledger_selectors
 from tasks_app import selectors, services
+from tasks_app.claim_outlook import claim_outlook, waiting_reason_text
 from tasks_app.forms import TaskForm
-from tasks_app.models import LIVE_CLAIM_STATUSES, Category, CheckInFlag, Claim, ClaimStatus, VolunteerStatus
+from tasks_app.models import (
+    LIVE_CLAIM_STATUSES,
+    Category,
+    CheckInFlag,
+    CheckInKind,
+    Claim,
+    ClaimStatus,
+    VolunteerStatus,
+)
+from tasks_app.services.checkins import CHECKIN_OPENS_BEFORE
 
 
 def task_list_page(request: HttpRequest) -> HttpResponse:
     """Nearby tasks: rendered around the district centre, refreshed by the phone's position."""
     lat, lon = settings.FUBI_DISTRICT_CENTER
     tasks = list(selectors.task_list_nearby(lat=lat, lon=lon, radius_km=5)[:50])
+    count, count_exact = selectors.task_count_nearby(lat=lat, lon=lon, radius_km=5)
     return render(
         request,
         "tasks_app/task_list.html",
         {
             "tasks": tasks,
+            "count_shown": count if count_exact else f"{count}+",
             "categories": Category.choices,
             "category_labels": dict(Category.choices),
             "center": (lat, lon),
+            "for_me": list(selectors.tasks_for_my_audiences(user=request.user)[:50])
+            if request.user.is_authenticated
+            else [],
         },
     )
 
@@ -38,13 +58,25 @@ def task_list_page(request: HttpRequest) -> HttpResponse:
 def task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task with its map and the claim button."""
     try:
-        task = selectors.task_get_public(task_id=task_id)
+        task = selectors.task_get_public(task_id=task_id, user=request.user)
     except DomainError:
         return render(request, "tasks_app/not_found.html", status=404)
     claim = None
     if request.user.is_authenticated:
         claim = Claim.objects.filter(task=task, user=request.user).exclude(status=ClaimStatus.CANCELLED).first()
-    return render(request, "tasks_app/task_detail.html", {"task": task, "claim": claim})
+    if claim is not None:
+        claim.task = task
+        _attach_outlook(claim)
+    checkin_open = timezone.now() >= task.starts_at - CHECKIN_OPENS_BEFORE
+    context = {"task": task, "claim": claim, "checkin_open": checkin_open}
+    return render(request, "tasks_app/task_detail.html", context)
+
+
+def _attach_outlook(claim: Claim) -> Claim:
+    """What comes next for the claim (claim_outlook), and why its points wait, for the templates."""
+    claim.outlook = claim_outlook(claim=claim)
+    claim.waiting_text = waiting_reason_text(claim.outlook.waiting_reason)
+    return claim
 
 
 @login_required
@@ -59,6 +91,9 @@ def task_onsite_page(request: HttpRequest, task_id: int) -> HttpResponse:
     if claim is None:
         messages.error(request, _("Claim a place on this task first."))
         return redirect("tasks_app:detail", task_id=task_id)
+    if claim.task.lat is None:  # an online task has no site: its proof is sent from the task's page
+        return redirect("tasks_app:detail", task_id=task_id)
+    _attach_outlook(claim)
     context = {"claim": claim, "task": claim.task, "status_labels": dict(ClaimStatus.choices)}
     return render(request, "tasks_app/onsite.html", context)
 
@@ -67,7 +102,7 @@ def task_onsite_page(request: HttpRequest, task_id: int) -> HttpResponse:
 def my_tasks_page(request: HttpRequest) -> HttpResponse:
     """My claims, live ones first."""
     claims = list(selectors.claim_list_for_user(user=request.user)[:100])
-    live = [c for c in claims if c.status in LIVE_CLAIM_STATUSES]
+    live = [_attach_outlook(c) for c in claims if c.status in LIVE_CLAIM_STATUSES]
     done = [c for c in claims if c.status not in LIVE_CLAIM_STATUSES]
     return render(request, "tasks_app/my_tasks.html", {"live": live, "done": done})
 
@@ -109,7 +144,18 @@ def staff_task_list_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Task saved."))
             return redirect("tasks_app:staff_detail", task_id=task.id)
     tasks = list(selectors.tasks_for_agency(user=request.user)[:200])
-    return render(request, "tasks_app/staff_task_list.html", {"form": form, "tasks": tasks})
+    context = {
+        "form": form,
+        "tasks": tasks,
+        "agencies": agencies,
+        "categories": Category.choices,
+        "teams": list(selectors.teams_visible(user=request.user).filter(agency_id__in=[a.id for a in agencies])),
+        # the form's map search (offline, no geocoder) and what publishing will hold of each budget
+        "known_places": known_places(),
+        "budgets": {agency.id: ledger_selectors.agency_wallet(agency=agency)["available"] for agency in agencies},
+        "geocoder_url": settings.FUBI_GEOCODER_URL,
+    }
+    return render(request, "tasks_app/staff_task_list.html", context)
 
 
 @login_required
@@ -131,6 +177,7 @@ def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
             "lon": checkin.lon,
             "accuracy_m": checkin.accuracy_m,
             "accepted": checkin.accepted,
+            "corrected": checkin.corrected,
             "flags": checkin.flags,
             "at": checkin.received_at.isoformat(),
         }
@@ -138,11 +185,28 @@ def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
         for checkin in claim.checkins.all()
     ]
     for claim in claims:
-        codes = sorted({flag for checkin in claim.checkins.all() for flag in checkin.flags})
+        # Refused taps the citizen corrected are evidence (greyed), not red flags against them.
+        checkins = claim.checkins.all()
+        codes = sorted({flag for checkin in checkins if not checkin.corrected for flag in checkin.flags})
         claim.all_flags = [(code, CheckInFlag(code).label if code in CheckInFlag.values else code) for code in codes]
-    site = {"task_id": task.id, "lat": task.lat, "lon": task.lon, "radius_m": task.radius_m}
-    offers = list(task.offers.select_related("user").order_by("round", "distance_m"))
+        corrected = sorted({flag for checkin in checkins if checkin.corrected for flag in checkin.flags})
+        claim.corrected_flags = [
+            (code, CheckInFlag(code).label if code in CheckInFlag.values else code) for code in corrected
+        ]
+        claim.conflicts = selectors.claim_conflicts(claim=claim)  # why: the other task, both fixes, the speed
+        claim.new_account = selectors.claimant_is_new(claim=claim)
+    site = {
+        "task_id": task.id,
+        "lat": task.lat,
+        "lon": task.lon,
+        "radius_m": task.radius_m,
+        "time_zone": settings.TIME_ZONE,  # popups tell a fix's time on the city's clock
+        "kinds": {code: str(label) for code, label in CheckInKind.choices},
+        "flags": {code: str(label) for code, label in CheckInFlag.choices},
+    }
+    offers = list(task.offers.select_related("user").order_by("round", "distance_m", "id"))
     context = {"task": task, "claims": claims, "fixes": fixes, "site": site, "offers": offers}
+    context["max_travel_kmh"] = settings.FUBI_MAX_TRAVEL_KMH
     return render(request, "tasks_app/staff_task_detail.html", context)
 
 
@@ -166,9 +230,9 @@ def _staff_action(request: HttpRequest, action: str, object_id: int) -> HttpResp
             target = claim.task_id
     except DomainError as error:
         messages.error(request, str(error.message))
-        return redirect(request.POST.get("next") or "tasks_app:staff_list")
+        return redirect(safe_next_url(request, request.POST.get("next"), default=reverse("tasks_app:staff_list")))
     messages.success(request, _("Done."))
-    return redirect(request.POST.get("next") or f"/staff/tasks/{target}/")
+    return redirect(safe_next_url(request, request.POST.get("next"), default=f"/staff/tasks/{target}/"))
 
 
 @login_required

@@ -53,10 +53,17 @@ def test_safety_index_page_draws_only_cells_with_k_reports(world, make_user, new
     reporter, volunteer = make_user(), make_user()
     for n in range(6):  # six tips in one cell: shown
         verified_tip(
-            world, reporter, category="urban_management", at=(IN_WEST[0] + 0.0003 * n, IN_WEST[1]), verify=False
+            world,
+            reporter,
+            category="urban_management",
+            at=(IN_WEST[0] + 0.0003 * n, IN_WEST[1]),
+            verify=False,
+            accept=True,
         )
     for n in range(3):  # three in another: hidden (k = 5)
-        verified_tip(world, reporter, category="fighting", at=(IN_EAST[0] + 0.0002 * n, IN_EAST[1]), verify=False)
+        verified_tip(
+            world, reporter, category="other", at=(IN_EAST[0] + 0.0002 * n, IN_EAST[1]), verify=False, accept=True
+        )
     paid_task(world, volunteer, category="elder_care", at=IN_WEST)
     index = safety_index.safety_index(period="half_year")
     assert len(index["heat"]) == 1

@@ -38,8 +38,17 @@ def test_wallet_page_on_a_phone_shows_balance_held_and_history(new_page, make_us
     assert page.get_by_test_id("wallet-held").inner_text() == "120"
     assert page.get_by_test_id("wallet-available").inner_text() == "180"
     entries = page.get_by_test_id("wallet-entries").inner_text()
-    assert "夜间巡逻 Night patrol" in entries
-    assert "沐浴露 Shower gel" in entries
+    # each line in the reader's words (the English memo stays in the books' hash chain)
+    assert entries.split("\n") == [
+        "商城订单",
+        entries.split("\n")[1],  # its time
+        "-120",
+        "→ 180",
+        "任务发放",
+        entries.split("\n")[5],
+        "+300",
+        "→ 300",
+    ]
     # nothing is wider than the phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "ledger-wallet-phone")

@@ -99,6 +99,6 @@ def test_citizen_buys_a_physical_reward_and_the_clerk_hands_it_over(new_page, ma
     assert page.get_by_test_id("wallet-balance").inner_text().split()[0] == "920"
     assert page.get_by_test_id("wallet-held").inner_text() == "0"
     history = page.get_by_test_id("wallet-entries").inner_text()
-    assert "沐浴露 500ml × 1" in history
+    assert "商城订单 · 沐浴露 500ml" in history  # the kind in the reader's words and what it was about
     assert "-80" in history
     screenshot(page, "rewards-wallet-after-pickup-phone")

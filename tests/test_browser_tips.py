@@ -1,5 +1,6 @@
 """A tip's whole journey in Chromium: a citizen at phone size reports it with a photo; grid staff on
-a desktop accept, assign and verify it; the citizen sees the timeline and the reward in the wallet."""
+a desktop accept, assign and verify it, asking for a reward above the category's default, which a
+second staff member approves (four eyes); the citizen sees the timeline and the reward in the wallet."""
 
 import io
 import re
@@ -40,6 +41,8 @@ def test_citizen_reports_staff_verify_citizen_sees_reward(new_page, make_user, p
     citizen = make_user(display_name="小王")
     staff = make_user(display_name="Grid Li")
     grid_membership_add(user=staff, grid=district)
+    second = make_user(display_name="Grid Zhao")
+    grid_membership_add(user=second, grid=district)
 
     # when the citizen reports a tip with a photo from their phone, located by the browser
     phone = new_page(locale="zh-CN", geolocation={"latitude": 26.0712, "longitude": 119.2534})
@@ -79,7 +82,16 @@ def test_citizen_reports_staff_verify_citizen_sees_reward(new_page, make_user, p
     desk.get_by_test_id("action-verify").locator("input[name=reward_points]").fill("300")
     desk.get_by_test_id("action-verify").locator("button").click()
     expect(desk.get_by_test_id("case-status")).to_have_text("Verified")
+    # 300 is above the category's default (50): it waits for a second staff member, who approves it
+    expect(desk.get_by_test_id("case-reward")).to_contain_text("300 FZB awaiting a second approval")
+    expect(desk.get_by_test_id("reward-awaits-other")).to_be_visible()
     screenshot(desk, "tips-staff-case-verified")
+    other_desk = new_page(locale="en-US", viewport=DESKTOP)
+    browser_login(other_desk, second.email, password)
+    other_desk.goto(f"/staff/cases/{tip.id}/")
+    other_desk.get_by_test_id("action-approve_reward").locator("button").click()
+    expect(other_desk.get_by_test_id("case-reward")).to_have_text("300 FZB")
+    screenshot(other_desk, "tips-staff-case-reward-approved")
 
     # then the citizen sees every step on the timeline, the reward, and the points in the wallet
     phone.goto(f"/tips/{tip.id}/")
@@ -110,15 +122,16 @@ def test_staff_print_place_codes_and_a_scan_opens_the_prefilled_form(new_page, m
     desk.fill("input[name=name]", "School gate")
     desk.fill("input[name=lat]", "26.1234")
     desk.fill("input[name=lon]", "119.3456")
-    desk.locator("main form button[type=submit]").click()
+    desk.locator("main form:has(input[name=code]) button[type=submit]").click()
     sheet = desk.get_by_test_id("qr-sheet")
     expect(sheet.locator("figure.qr-card img")).to_have_count(1)
     expect(sheet).to_contain_text("School gate")
+    expect(sheet.get_by_test_id("qr-url")).to_have_text("http://127.0.0.1:8000/p/school-gate/")
     screenshot(desk, "tips-place-code-sheet")
     # then the code's link opens the tip form with the place and its location filled in
     phone = new_page(locale="en-US")
     browser_login(phone, citizen.email, password)
-    phone.goto("/tips/new/?place=school-gate")
+    phone.goto("/p/school-gate/")  # the plate's page: a signed-in citizen gets the ordinary form there
     expect(phone.get_by_test_id("tip-place")).to_contain_text("School gate")
     expect(phone.get_by_test_id("tip-lat")).to_have_value("26.123400")
     expect(phone.get_by_test_id("tip-lon")).to_have_value("119.345600")

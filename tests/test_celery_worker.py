@@ -75,7 +75,7 @@ def test_killed_worker_job_completes_exactly_once_on_the_next_worker(probe_table
     redis.Redis.from_url(REDIS_URL).ping()  # a real broker, or the test fails here
     queue = f"probe-{uuid.uuid4().hex[:8]}"
     job_id = uuid.uuid4().hex
-    sender = Celery(broker=REDIS_URL, backend=REDIS_URL)
+    sender = Celery(broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)  # the project app stays current
     sender.conf.broker_transport_options = {"visibility_timeout": 4}
 
     # given a worker that has started a 2-second job (shorter than the 4 s visibility timeout)

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from tips import services
-from tips.models import Tip
+from tips.models import PlaceCode, RoutingRule, Tip, TipCategory
 
 PLACES = [
     # code, name, lat, lon
@@ -42,7 +42,41 @@ DEMO_TIPS: list[tuple[str, str, float, float, list[str], dict[str, Any]]] = [
     ("井盖缺失 Missing manhole cover", "other", 26.0500, 119.3200, ["accept", "assign", "verify", "resolve"], {}),
     ("广告牌太亮 The billboard is too bright", "urban_management", 26.0900, 119.3200, ["reject"], {}),
     ("楼道消防通道被堵 Fire exit blocked (again)", "fire_hazard", 26.0651, 119.2701, ["mark_duplicate"], {}),
+    # Routed on acceptance to the market-regulation department (dept@example.com), by the rule below.
+    (
+        "商铺缺斤短两，拒绝退款 A shop gives short weight and refuses a refund",
+        "market_dispute",
+        26.0815,
+        119.2905,
+        ["accept"],
+        {},
+    ),
 ]
+
+# A category that belongs to a department (立码办): the demo's routing rule sends it to market regulation.
+MARKET_CATEGORY = ("market_dispute", "消费纠纷与市场秩序", "Consumer or market dispute", 60, 72, 50, True)
+
+
+def _routing_seed(ctx: dict[str, Any]) -> None:
+    code, zh, en, accept, verify, reward, public = MARKET_CATEGORY
+    category, _made = TipCategory.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_zh": zh,
+            "name_en": en,
+            "accept_minutes": accept,
+            "verify_hours": verify,
+            "default_reward_points": reward,
+            "is_public": public,
+            "position": 50,
+        },
+    )
+    RoutingRule.objects.get_or_create(
+        grid=ctx["grids"]["gulou"],
+        category=category,
+        place_code=None,
+        defaults={"agency": ctx["market_regulation"], "created_by": ctx["users"]["grid@example.com"]},
+    )
 
 
 def _demo_photo(label: str) -> SimpleUploadedFile:
@@ -57,10 +91,12 @@ def _demo_photo(label: str) -> SimpleUploadedFile:
 
 def seed(ctx: dict[str, Any]) -> None:
     services.categories_ensure()
-    for code, name, lat, lon in PLACES:
-        services.place_code_create(code=code, name=name, lat=lat, lon=lon)
+    _routing_seed(ctx)
     citizen = ctx["citizen"]
     staff = ctx["users"]["grid@example.com"]
+    for code, name, lat, lon in PLACES:
+        if not PlaceCode.objects.filter(code=code).exists():  # a second run keeps the printed codes
+            services.place_code_create(actor=staff, code=code, name=name, lat=lat, lon=lon)
     made: dict[str, Tip] = {}
     for description, category, lat, lon, actions, extra in DEMO_TIPS:
         tip = Tip.objects.filter(reporter=citizen, description=description).first()

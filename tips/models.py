@@ -9,6 +9,7 @@ import hashlib
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.signals import setting_changed
+from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
@@ -39,6 +40,20 @@ def _private_storage() -> FileSystemStorage:
     return private_storage
 
 
+class PublicFrom(models.TextChoices):
+    """From which step a tip of a category counts in public figures (the safety index, editions)."""
+
+    ACCEPTED = "accepted", _("Accepted by staff")
+    VERIFIED = "verified", _("Verified by staff")
+
+
+# The steps at which a tip counts publicly, per PublicFrom (rejected and duplicate tips never do).
+PUBLIC_STATES = {
+    "accepted": ("accepted", "assigned", "verified", "resolved"),
+    "verified": ("verified", "resolved"),
+}
+
+
 class TipCategory(TimeStampedModel):
     """What a tip is about, with its SLA clocks and the default reward for a verified tip."""
 
@@ -51,6 +66,11 @@ class TipCategory(TimeStampedModel):
     # Public categories are listed to anyone through Open311; sensitive ones (people, drugs) only
     # to partner systems that hold an API key.
     is_public = models.BooleanField(_("listed publicly in Open311"), default=False)
+    # An allegation against people or a place (drugs, fighting) is published only once verified:
+    # the public pages never name an unchecked accusation. Safe default for a new category.
+    public_from = models.CharField(
+        _("counted publicly from"), max_length=10, choices=PublicFrom.choices, default=PublicFrom.VERIFIED
+    )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -67,10 +87,28 @@ class TipCategory(TimeStampedModel):
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
 
-class PlaceCode(TimeStampedModel):
-    """A printed QR door plate (as Minhang's): scanning it opens the tip form at this place."""
+PLACE_CODE_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"  # school-gate-2: lowercase, digits, single hyphens
+PLACE_CODE_MIN_LENGTH = 3
+PLACE_CODE_MAX_LENGTH = 40
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+
+class PlaceCode(TimeStampedModel):
+    """A printed QR door plate (as Minhang's): scanning it opens the tip form at this place.
+
+    It belongs to one grid, the innermost containing its point when it was made; only staff of that
+    grid or of a grid above it change it, and its point stays inside that grid (tips.services).
+    The code itself never changes once printed.
+    """
+
+    code = models.SlugField(
+        _("code"),
+        max_length=PLACE_CODE_MAX_LENGTH,
+        unique=True,
+        validators=[
+            MinLengthValidator(PLACE_CODE_MIN_LENGTH),
+            RegexValidator(PLACE_CODE_PATTERN, _("Use lowercase letters, digits and single hyphens (school-gate-2).")),
+        ],
+    )
     name = models.CharField(_("name"), max_length=120)
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
@@ -86,6 +124,48 @@ class PlaceCode(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class PlaceCodeSheetStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class PlaceCodeSheet(TimeStampedModel):
+    """A printable PDF of a grid's door plates (QR, code, name), made by a background job that
+    counts the plates drawn (done of total) as it goes; served only to staff of the grid."""
+
+    grid = models.ForeignKey(
+        "accounts.Grid", verbose_name=_("grid"), on_delete=models.CASCADE, related_name="place_code_sheets"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=PlaceCodeSheetStatus.choices, default=PlaceCodeSheetStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    base_url = models.CharField(max_length=200, help_text="The site's origin the QR codes open")
+    file = models.FileField(_("file"), storage=_private_storage, max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("plate sheet")
+        verbose_name_plural = _("plate sheets")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(done__lte=models.F("total")), name="sheet_done_le_total")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id}: {self.done}/{self.total} {self.status}"
 
 
 class TipStatus(models.TextChoices):
@@ -113,6 +193,7 @@ class TipKind(models.TextChoices):
 class TipSource(models.TextChoices):
     APP = "app", _("Fubi app")
     OPEN311 = "open311", _("Open311 partner")
+    DOOR_PLATE = "door_plate", _("Door plate (guest)")
 
 
 class EscalationStage(models.TextChoices):
@@ -150,6 +231,14 @@ class Tip(TimeStampedModel):
     reward_points = models.PositiveIntegerField(_("reward (points)"), null=True, blank=True)
     reward_transaction_id = models.BigIntegerField(null=True, blank=True, editable=False)
     reward_paid_at = models.DateTimeField(null=True, blank=True)
+    # Four eyes: a reward above the category's default is asked for by one staff member (pending
+    # until then nothing is paid) and approved, or lowered, by another one.
+    reward_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reward_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     accept_due_at = models.DateTimeField()
     verify_due_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -161,6 +250,18 @@ class Tip(TimeStampedModel):
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     sos_alerted_at = models.DateTimeField(null=True, blank=True)
+    # The assigned department's clock (tips.department): it must report back by respond_due_at;
+    # past it, the case is escalated once to the grid centre's staff.
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    respond_due_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    respond_escalated_at = models.DateTimeField(null=True, blank=True)
+    # A guest's report at a door plate (tips.services.guests): the reporter is the shared guest
+    # account; the guest follows the case at a secret tracking URL and, when they proved a phone
+    # number by SMS, hears of it by text and collects the reward once an account verifies that number.
+    # The number is never shown to staff.
+    guest_phone = models.CharField(max_length=20, blank=True, editable=False)
+    track_token = models.CharField(max_length=43, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -170,10 +271,18 @@ class Tip(TimeStampedModel):
             models.Index(fields=["grid", "status", "created_at"], name="tip_queue_idx"),
             models.Index(fields=["category", "created_at"], name="tip_dup_idx"),
             models.Index(fields=["reporter", "created_at"], name="tip_reporter_idx"),
+            # a verified number's guest tips, found when an account verifies that number
+            models.Index(fields=["guest_phone"], name="tip_guest_phone_idx", condition=~models.Q(guest_phone="")),
             models.Index(
                 fields=["priority", "created_at", "id"],
                 name="tip_queue_order_idx",
                 condition=models.Q(status__in=["submitted", "accepted", "assigned", "verified"]),
+            ),
+            models.Index(fields=["assignee", "created_at"], name="tip_department_queue_idx"),
+            models.Index(
+                fields=["respond_due_at"],
+                name="tip_respond_due_idx",
+                condition=models.Q(status="assigned", responded_at__isnull=True, respond_escalated_at__isnull=True),
             ),
         ]
         constraints = [
@@ -185,6 +294,27 @@ class Tip(TimeStampedModel):
             models.CheckConstraint(condition=~models.Q(duplicate_of=models.F("id")), name="tip_not_own_duplicate"),
             models.CheckConstraint(
                 condition=models.Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180), name="tip_lat_lon_range"
+            ),
+            # Four eyes, held by the database too: an approval needs a request by someone else, a
+            # requested reward is paid only once approved, and the reporter neither asks nor approves.
+            models.CheckConstraint(
+                condition=models.Q(reward_approved_by__isnull=True)
+                | (
+                    models.Q(reward_requested_by__isnull=False)
+                    & ~models.Q(reward_approved_by=models.F("reward_requested_by"))
+                ),
+                name="tip_reward_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reward_requested_by__isnull=True)
+                | models.Q(reward_paid_at__isnull=True)
+                | models.Q(reward_approved_by__isnull=False),
+                name="tip_reward_paid_only_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reward_requested_by=models.F("reporter"))
+                & ~models.Q(reward_approved_by=models.F("reporter")),
+                name="tip_reward_not_decided_by_reporter",
             ),
         ]
 
@@ -205,6 +335,11 @@ class Tip(TimeStampedModel):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATES
 
+    @property
+    def reward_awaiting_approval(self) -> bool:
+        """A reward above the category's default was asked for and no second staff member decided yet."""
+        return self.reward_requested_by_id is not None and self.reward_approved_by_id is None
+
 
 class TipPhoto(TimeStampedModel):
     """A photo as stored: re-encoded as JPEG, orientation applied, no EXIF/ICC/XMP at all."""
@@ -218,6 +353,10 @@ class TipPhoto(TimeStampedModel):
     byte_size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     original_format = models.CharField(max_length=10)
+    # A department's report_back photo belongs to that step; the reporter's own photos have none.
+    event = models.ForeignKey(
+        "CaseEvent", null=True, blank=True, on_delete=models.CASCADE, related_name="photos", editable=False
+    )
 
     class Meta:
         ordering = ["tip", "position"]
@@ -237,6 +376,16 @@ class CaseAction(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", _("Marked as duplicate")
     ESCALATE = "escalate", _("Escalated")
     REWARD = "reward", _("Reward paid")
+    REWARD_REQUEST = "reward_request", _("Reward awaiting a second approval")
+    APPROVE_REWARD = "approve_reward", _("Reward approved")
+    REPORT_BACK = "report_back", _("Department reported back")
+    HAND_BACK = "hand_back", _("Handed back by the department")
+    # Staff sent on-call volunteers to the case's place (operations.case_dispatch), and one of them
+    # accepted: the case's state does not change, the timeline records who and how far.
+    DISPATCH = "dispatch", _("Volunteers dispatched")
+    DISPATCH_ACCEPT = "dispatch_accept", _("Volunteer on the way")
+    # The reporter of a one-tap SOS added its category, text or photos afterwards (tips.services.sos).
+    SOS_UPDATE = "sos_update", _("SOS details added")
 
 
 class CaseEvent(TimeStampedModel):
@@ -259,6 +408,30 @@ class CaseEvent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.tip_id} {self.action} {self.from_status}→{self.to_status}"
+
+
+class SosPing(TimeStampedModel):
+    """A position the reporter's phone sent in the minutes after a one-tap SOS (tips.services.sos),
+    so staff follow a person who moves. Kept as evidence, like a check-in."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="sos_pings")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    accuracy_m = models.FloatField(null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tip", "received_at", "id"]
+        indexes = [models.Index(fields=["tip", "-received_at"], name="sos_ping_tip_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
+                name="sos_ping_position_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tip_id} @ {self.received_at:%H:%M:%S}"
 
 
 class PartnerApiKey(TimeStampedModel):
@@ -285,3 +458,53 @@ class PartnerApiKey(TimeStampedModel):
     @staticmethod
     def hash_key(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class RoutingRule(TimeStampedModel):
+    """A grid's rule: tips of this category (at this door plate, when one is named) go to this
+    department (立码办) on acceptance, or on assign without an assignee (tips.routing).
+
+    A rule of a grid applies to tips of that grid and of every grid inside it; the innermost grid's
+    rule wins, and a rule naming the tip's place code wins over one that does not. Kept by staff of
+    the grid or of a grid above it.
+    """
+
+    grid = models.ForeignKey(
+        "accounts.Grid", verbose_name=_("grid"), on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    category = models.ForeignKey(
+        TipCategory, verbose_name=_("category"), on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    place_code = models.ForeignKey(
+        PlaceCode,
+        verbose_name=_("place code"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("department"), on_delete=models.PROTECT, related_name="routing_rules"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["grid", "category", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid", "category"], condition=models.Q(place_code__isnull=True), name="routing_rule_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "category", "place_code"],
+                condition=models.Q(place_code__isnull=False),
+                name="routing_rule_place_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" @ {self.place_code.code}" if self.place_code_id else ""
+        return f"{self.grid} · {self.category.code}{where} → {self.agency}"

@@ -3,11 +3,18 @@
 Field lists follow the GeoReport v2 specification exactly. Decisions:
 - service_request_id is the tip's reference (T251125-K7M2Q), the id citizens see.
 - Statuses: submitted/accepted/assigned/verified → "open", resolved/rejected/duplicate → "closed";
-  status_notes says which, with the last staff note.
+  status_notes is the public status only (never a staff member's note: notes are internal).
 - Reading (GET) needs no key, as the spec has it, but lists only tips of public categories
   (urban management, fire hazards, other); sensitive categories (drugs, fights, people) and SOS
-  are listed only to a partner presenting a valid api_key. No reporter field ever appears.
-- Writing (POST requests) needs a partner api_key (403 otherwise); the tip is reported in the name
+  are listed only to a partner presenting a valid key. No reporter field ever appears.
+- Positions read back are rounded to PUBLIC_DECIMALS (3) decimal places of a degree: a cell of
+  0.001° is 111 m north-south and about 100 m east-west at Fuzhou's 26° N, so no answer pins a
+  reporter's doorstep; `address` is given only when it is a public door plate's (address_id).
+- The partner key travels only in the X-Api-Key header. The spec's api_key parameter (in the query
+  or the body, where proxies and logs keep it) is refused with 400; an unknown key, a deactivated
+  key or a key whose service account is deactivated is refused with 403, as a missing key is for
+  a POST.
+- Writing (POST requests) needs a partner key (403 otherwise); the tip is reported in the name
   of the key's service account and pays no reward by default.
 - media_url stays empty: photos are private and served only to the reporter and the grid's staff.
 """
@@ -25,13 +32,16 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError
+from core.errors import DomainError, RateLimitedError
 from tips import services
-from tips.models import ACTIVE_STATES, CLOSED_STATES, CaseEvent, PartnerApiKey, Tip, TipCategory, TipKind, TipSource
+from tips.models import ACTIVE_STATES, CLOSED_STATES, PartnerApiKey, Tip, TipCategory, TipKind, TipSource
+from tips.ratelimits import open311_post_rate_limit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-25T00:00:00+08:00"
 MAX_RESULTS = 1000
+PUBLIC_DECIMALS = 3  # positions read back: 0.001° ≈ 111 m north-south, ≈ 100 m east-west at 26° N
+API_KEY_HEADER = "X-Api-Key"
 DEFAULT_WINDOW = timedelta(days=90)
 
 REQUEST_FIELDS = (
@@ -57,9 +67,10 @@ SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "ty
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
         self.status = status
         self.description = description
+        self.retry_after = retry_after  # seconds, sent as Retry-After with a 429
         super().__init__(description)
 
 
@@ -114,14 +125,18 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _partner(request: HttpRequest, params: Any, *, required: bool) -> PartnerApiKey | None:
-    raw = (params.get("api_key") or "").strip()
+    """The partner whose key is in the X-Api-Key header; a key anywhere else is refused (400), since
+    query strings and bodies are kept by proxies and logs where a header is not."""
+    if "api_key" in request.GET or "api_key" in params:
+        raise Open311Error(400, f"Send the partner key in the {API_KEY_HEADER} header, not as an api_key parameter.")
+    raw = (request.headers.get(API_KEY_HEADER) or "").strip()
     if not raw:
         if required:
-            raise Open311Error(403, "api_key is required to submit a service request.")
+            raise Open311Error(403, f"A partner key in the {API_KEY_HEADER} header is required to submit a request.")
         return None
     key = PartnerApiKey.objects.select_related("user").filter(key_hash=PartnerApiKey.hash_key(raw)).first()
-    if key is None or not key.is_active:
-        raise Open311Error(403, "api_key is not valid.")
+    if key is None or not key.is_active or not key.user.is_active:  # a deactivated partner's key stops working
+        raise Open311Error(403, "The partner key is not valid.")
     PartnerApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
 
@@ -133,7 +148,8 @@ def _visible_tips(partner: PartnerApiKey | None):
     return tips
 
 
-def _status_notes(tip: Tip, last_note: str) -> str:
+def _status_notes(tip: Tip) -> str:
+    """The public status: what state the request is in, never what staff wrote about it."""
     notes = {
         "submitted": "Received; waiting for the grid centre to accept it.",
         "accepted": "Accepted by the grid centre.",
@@ -143,11 +159,10 @@ def _status_notes(tip: Tip, last_note: str) -> str:
         "rejected": "Rejected.",
         "duplicate": "Closed as a duplicate of {primary}.",
     }
-    text = notes[tip.status].format(
+    return notes[tip.status].format(
         agency=tip.assignee.name if tip.assignee_id else "",
         primary=tip.duplicate_of.reference if tip.duplicate_of_id else "",
     )
-    return f"{text} {last_note}".strip() if last_note else text
 
 
 def _agency_responsible(tip: Tip) -> str:
@@ -157,7 +172,7 @@ def _agency_responsible(tip: Tip) -> str:
     return agency.name if agency else tip.grid.name
 
 
-def _request_out(tip: Tip, last_note: str) -> dict[str, Any]:
+def _request_out(tip: Tip) -> dict[str, Any]:
     closed = tip.status in CLOSED_STATES
     if tip.status == "submitted":
         expected = tip.accept_due_at
@@ -168,7 +183,7 @@ def _request_out(tip: Tip, last_note: str) -> dict[str, Any]:
     body = {
         "service_request_id": tip.reference,
         "status": "closed" if closed else "open",
-        "status_notes": _status_notes(tip, last_note),
+        "status_notes": _status_notes(tip),
         "service_name": tip.category.name_en,
         "service_code": tip.category.code,
         "description": tip.description,
@@ -177,28 +192,15 @@ def _request_out(tip: Tip, last_note: str) -> dict[str, Any]:
         "requested_datetime": _iso(tip.created_at),
         "updated_datetime": _iso(tip.updated_at),
         "expected_datetime": _iso(expected),
-        "address": tip.address,
+        "address": tip.address if tip.place_code_id else "",  # a door plate's name is public; other text may not be
         "address_id": tip.place_code.code if tip.place_code_id else "",
         "zipcode": "",
-        "lat": tip.lat,
-        "long": tip.lon,
+        "lat": round(tip.lat, PUBLIC_DECIMALS),
+        "long": round(tip.lon, PUBLIC_DECIMALS),
         "media_url": "",
     }
     assert tuple(body) == REQUEST_FIELDS  # noqa: S101 - the spec's order, kept on purpose
     return body
-
-
-def _last_notes(tips: list[Tip]) -> dict[int, str]:
-    notes: dict[int, str] = {}
-    events = (
-        CaseEvent.objects.filter(tip__in=tips)
-        .exclude(note="")
-        .exclude(action__in=["escalate", "submit"])
-        .order_by("tip_id", "created_at", "id")
-    )
-    for event in events:
-        notes[event.tip_id] = event.note
-    return notes
 
 
 def _parse_date(value: str, name: str) -> datetime:
@@ -244,8 +246,7 @@ def _requests_get(request: HttpRequest, fmt: str) -> HttpResponse:
         if end:
             tips = tips.filter(created_at__lte=end)
     found = list(tips.select_related("duplicate_of").order_by("-created_at", "-id")[:MAX_RESULTS])
-    notes = _last_notes(found)
-    return _respond(fmt, "service_requests", "request", [_request_out(tip, notes.get(tip.id, "")) for tip in found])
+    return _respond(fmt, "service_requests", "request", [_request_out(tip) for tip in found])
 
 
 def _request_post(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -259,6 +260,10 @@ def _request_post(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, "The body must be an object of parameters.")
         params = {key: _text(value) for key, value in parsed.items()}
     partner = _partner(request, params, required=True)
+    try:
+        open311_post_rate_limit(partner=partner)
+    except RateLimitedError as error:
+        raise Open311Error(429, str(error.message), retry_after=error.retry_after) from error
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "service_code is required.")
@@ -308,7 +313,10 @@ def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 raise Open311Error(400, "A parameter contains a NUL character.")
             return view(request, fmt, **kwargs)
         except Open311Error as error:
-            return _error(fmt, error.status, error.description)
+            response = _error(fmt, error.status, error.description)
+            if error.retry_after is not None:
+                response["Retry-After"] = str(error.retry_after)
+            return response
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -388,8 +396,7 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     tip = _visible_tips(partner).select_related("duplicate_of").filter(reference=request_id).first()
     if tip is None:
         raise Open311Error(404, f"No service request {request_id!r}.")
-    notes = _last_notes([tip])
-    return _respond(fmt, "service_requests", "request", [_request_out(tip, notes.get(tip.id, ""))])
+    return _respond(fmt, "service_requests", "request", [_request_out(tip)])
 
 
 FMT = r"\.(?P<fmt>xml|json)$"

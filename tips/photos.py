@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tips.errors import CorruptImageError, ImageTooLargeError, PhotoTooLargeError, UnsupportedMediaTypeError
@@ -42,7 +45,7 @@ def max_photo_bytes() -> int:
 
 
 def max_photo_pixels() -> int:
-    return int(getattr(settings, "FUBI_MAX_PHOTO_PIXELS", 40_000_000))
+    return int(settings.FUBI_MAX_PHOTO_PIXELS)
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,11 @@ def photo_clean(upload: UploadedFile, *, index: int = 0) -> CleanPhoto:
     limit = max_photo_bytes()
     name = (upload.name or "")[:100]
     if upload.size is not None and upload.size > limit:
-        raise PhotoTooLargeError(
-            f"Photo {index + 1} is {upload.size} bytes; the limit is {limit}.", photo=index, max_bytes=limit
-        )
+        raise PhotoTooLargeError(_photo_too_large_message(index, limit, upload.size), photo=index, max_bytes=limit)
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:  # a client that lied about the size
-        raise PhotoTooLargeError(f"Photo {index + 1} is larger than {limit} bytes.", photo=index, max_bytes=limit)
+        raise PhotoTooLargeError(_photo_too_large_message(index, limit), photo=index, max_bytes=limit)
     return photo_clean_bytes(data, index=index, name=name)
 
 
@@ -86,10 +87,12 @@ def photo_clean_bytes(data: bytes, *, index: int = 0, name: str = "") -> CleanPh
             raise _too_many_pixels(index, max_pixels) from exc
         except UnidentifiedImageError as exc:
             raise UnsupportedMediaTypeError(
-                f"Photo {index + 1} is not a JPEG, PNG or WebP image.", photo=index, name=name
+                _("Photo %(number)d is not a JPEG, PNG or WebP image.") % {"number": index + 1}, photo=index, name=name
             ) from exc
         except (OSError, SyntaxError, ValueError) as exc:
-            raise CorruptImageError(f"Photo {index + 1} could not be read.", photo=index) from exc
+            raise CorruptImageError(
+                _("Photo %(number)d could not be read.") % {"number": index + 1}, photo=index
+            ) from exc
         original_format = probe.format or "?"
         width, height = probe.size
         if width * height > max_pixels or width <= 0 or height <= 0:
@@ -97,15 +100,20 @@ def photo_clean_bytes(data: bytes, *, index: int = 0, name: str = "") -> CleanPh
         try:
             probe.verify()  # structure and checksums, without decoding the pixels
         except Exception as exc:  # Pillow's plugins raise many types here
-            raise CorruptImageError(f"Photo {index + 1} is damaged.", photo=index) from exc
+            raise CorruptImageError(_("Photo %(number)d is damaged.") % {"number": index + 1}, photo=index) from exc
         try:
             image = Image.open(io.BytesIO(data), formats=formats)
-            image.load()  # decodes every pixel: a truncated file fails here
+            # A JPEG decodes at 1/2, 1/4 or 1/8 scale when that still covers the stored size: a
+            # 50 MP photo then takes a quarter of the memory. Other formats ignore it.
+            image.draft(None, (STORED_MAX_EDGE, STORED_MAX_EDGE))
+            image.load()  # the one decode of every pixel: a truncated file fails here
             image = ImageOps.exif_transpose(image) or image
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_many_pixels(index, max_pixels) from exc
         except Exception as exc:
-            raise CorruptImageError(f"Photo {index + 1} is damaged or incomplete.", photo=index) from exc
+            raise CorruptImageError(
+                _("Photo %(number)d is damaged or incomplete.") % {"number": index + 1}, photo=index
+            ) from exc
     image = _flatten_to_rgb(image)
     image.thumbnail((STORED_MAX_EDGE, STORED_MAX_EDGE))
     content = _encode_jpeg(image)
@@ -131,7 +139,26 @@ def _too_many_pixels(index: int, max_pixels: int, width: int | None = None, heig
     details = {"photo": index, "max_pixels": max_pixels}
     if width is not None:
         details.update(width=width, height=height)
-    return ImageTooLargeError(f"Photo {index + 1} has more than {max_pixels} pixels.", **details)
+    # Shown to the citizen as it is: in their language, in megapixels rather than a raw count.
+    message = _("Photo %(number)d has more than %(megapixels)s megapixels; choose a smaller picture.") % {
+        "number": index + 1,
+        "megapixels": formats.number_format(max_pixels / 1_000_000, decimal_pos=0, use_l10n=True),
+    }
+    return ImageTooLargeError(message, **details)
+
+
+def _photo_too_large_message(index: int, limit: int, size: int | None = None) -> str:
+    """The refusal of an oversized photo in the reader's language, in MB, never a byte count."""
+    if size is None:
+        return _("Photo %(number)d is larger than %(limit)s; choose a smaller picture.") % {
+            "number": index + 1,
+            "limit": filesizeformat(limit),
+        }
+    return _("Photo %(number)d is %(size)s; the limit is %(limit)s. Choose a smaller picture.") % {
+        "number": index + 1,
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
 
 
 def _flatten_to_rgb(image: Image.Image) -> Image.Image:

@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 
 from accounts.models import Agency, AgencyKind, Grid, GridLevel, PickupPoint, User
 from core.geo import box_ring
@@ -17,6 +18,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             obj.save()
+
+    @factory.post_generation
+    def email_verified(obj, create, extracted, **kwargs):  # noqa: N805
+        """allauth holds the address as verified (staff roles need it) unless email_verified=False."""
+        if create and extracted is not False:
+            EmailAddress.objects.update_or_create(
+                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):

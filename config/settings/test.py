@@ -12,3 +12,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 FUBI_TIPS_PHOTO_ROOT = BASE_DIR / "test-artifacts" / "private_media" / "tips"  # noqa: F405
 # Tests share one database cache table; rate limits stay on so the 429 test is real.
+# Text messages stay in accounts.sms.outbox; phone verification is required only where a test says so.
+FUBI_SMS_BACKEND = "accounts.sms.ConsoleBackend"
+FUBI_REQUIRE_VERIFIED_PHONE = False
+# live: the event log in memory unless a test points FUBI_LIVE_REDIS_URL at REDIS_TEST_URL.
+FUBI_LIVE_REDIS_URL = ""

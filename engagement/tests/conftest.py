@@ -140,15 +140,32 @@ def paid_task(
     return task_services.claim_approve(claim=claim, user=world["staff"], now=inside + timedelta(minutes=31))
 
 
-def verified_tip(world: dict, user, *, category: str = "fighting", at: tuple[float, float] = IN_WEST, verify=True):
-    """A tip submitted, accepted and (unless verify=False) verified through the tips services."""
-    TipCategory.objects.get_or_create(
-        code=category, defaults={"name_zh": category, "name_en": category, "default_reward_points": 200}
+def verified_tip(
+    world: dict,
+    user,
+    *,
+    category: str = "fighting",
+    at: tuple[float, float] = IN_WEST,
+    verify=True,
+    accept=False,
+    public_from: str | None = None,
+):
+    """A tip submitted, accepted and (unless verify=False) verified through the tips services.
+
+    verify=False, accept=True: submitted and accepted only. A category made here counts publicly
+    once accepted; `public_from` sets it (the default categories of migration 0002 count allegations
+    such as fighting and drugs only once verified).
+    """
+    made, _new = TipCategory.objects.get_or_create(
+        code=category,
+        defaults={"name_zh": category, "name_en": category, "default_reward_points": 200, "public_from": "accepted"},
     )
+    if public_from is not None and made.public_from != public_from:
+        TipCategory.objects.filter(pk=made.pk).update(public_from=public_from)
     tip = tip_services.tip_submit(
         reporter=user, category_code=category, description="Seen at the corner.", lat=at[0], lon=at[1]
     )
-    if verify:
-        for action in ("accept", "assign", "verify"):
-            tip = tip_services.case_transition(tip=tip, actor=world["grid_staff"], action=action)
+    steps = ("accept", "assign", "verify") if verify else ("accept",) if accept else ()
+    for action in steps:
+        tip = tip_services.case_transition(tip=tip, actor=world["grid_staff"], action=action)
     return tip

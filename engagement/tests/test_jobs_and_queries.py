@@ -52,11 +52,11 @@ def test_leaderboard_reads_in_a_constant_number_of_queries(
 
 def test_safety_index_reads_in_a_constant_number_of_queries(world, make_user, django_assert_max_num_queries) -> None:
     reporter = make_user()
-    verified_tip(world, reporter, verify=False)
+    verified_tip(world, reporter, category="urban_management", verify=False, accept=True)
     with django_assert_max_num_queries(6):
         safety_index.safety_index()
     for _ in range(10):
-        verified_tip(world, reporter, verify=False)
+        verified_tip(world, reporter, category="urban_management", verify=False, accept=True)
     paid_task(world, make_user(), category="elder_care")
     with django_assert_max_num_queries(6):
         assert safety_index.safety_index()["totals"]["reports"] == 12

@@ -177,14 +177,13 @@ def test_nickname_is_unique_case_insensitively(world, make_user, api_as) -> None
     assert response.json()["code"] == "nickname_taken"
 
 
-def test_streak_days_in_me_counts_from_the_runs_first_monday(world, make_user, api_as) -> None:
+def test_streak_days_in_me_counts_from_the_runs_first_active_day(world, make_user, api_as) -> None:
     citizen = make_user()
     today = shanghai(2026, 1, 1).now(tz=shanghai(2026, 1, 1).tzinfo)
     earn(world, citizen, 10, at=today - timedelta(weeks=1))
     earn(world, citizen, 10, at=today)
     body = api_as(citizen).get("/me").json()
-    monday_last_week = today.date() - timedelta(days=today.weekday(), weeks=1)
-    assert body["streak_days"] == (today.date() - monday_last_week).days + 1
+    assert body["streak_days"] == 8  # a week ago .. today, both included
     assert body["level"] == 1
     assert body["badges"] == []
 
@@ -210,3 +209,17 @@ def test_community_board_sums_citizens_but_hides_communities_of_fewer_than_k(wor
     body = api_as(None).get("/leaderboard/communities", {"period": "week"}).json()
     assert body == [{"rank": 1, "grid_id": world["west"].pk, "name": "West community", "points": 600, "citizens": 2}]
     assert api_as(None).get("/leaderboard/communities", {"period": "decade"}).status_code == 422
+
+
+def test_a_citizen_who_joined_today_and_earned_today_has_a_one_day_streak(world, make_user, api_as) -> None:
+    # given a brand-new citizen whose first points were paid just now
+    citizen = make_user()
+    earn(world, citizen, 10, at=shanghai(2026, 1, 1).now(tz=shanghai(2026, 1, 1).tzinfo))
+    # when they read their profile, then the streak is today alone
+    body = api_as(citizen).get("/me").json()
+    assert body["streak_days"] == 1
+
+
+def test_a_brand_new_citizen_has_no_streak(world, make_user, api_as) -> None:
+    body = api_as(make_user()).get("/me").json()
+    assert body["streak_days"] == 0

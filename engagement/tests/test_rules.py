@@ -29,10 +29,10 @@ def test_sunday_late_and_monday_early_in_shanghai_are_two_weeks_though_one_utc_d
     assert sunday_late.astimezone(UTC).date() == monday_early.astimezone(UTC).date()
     # when the streak is computed on Tuesday
     streak = rules.streak_from([sunday_late, monday_early], shanghai(2026, 11, 24, 9))
-    # then they are two consecutive active weeks, the run started on Monday 2026-11-16
+    # then they are two consecutive active weeks, the run started that Sunday (its first active day)
     assert streak.weeks == 2
-    assert streak.started_on == date(2026, 11, 16)
-    assert streak.days == 9  # 16th .. 24th inclusive
+    assert streak.started_on == date(2026, 11, 22)
+    assert streak.days == 3  # 22nd .. 24th inclusive
 
 
 def test_two_moments_in_one_shanghai_week_are_one_week_though_utc_weeks_differ() -> None:
@@ -81,3 +81,18 @@ def test_period_starts_at_shanghai_midnight() -> None:
     assert rules.period_start("week", now) == shanghai(2026, 11, 23, 0, 0)
     assert rules.period_start("month", now) == shanghai(2026, 11, 1, 0, 0)
     assert rules.period_start("all", now) is None
+
+
+def test_someone_active_for_the_first_time_today_has_a_one_day_streak() -> None:
+    # given a citizen who joined on Sunday and earned their first points that day
+    sunday = shanghai(2026, 12, 6, 15)
+    # when the streak is computed that evening
+    streak = rules.streak_from([sunday], shanghai(2026, 12, 6, 21))
+    # then it is one day in one week, not the six days since Monday
+    assert (streak.weeks, streak.days, streak.started_on) == (1, 1, date(2026, 12, 6))
+
+
+def test_no_activity_is_no_streak() -> None:
+    assert rules.streak_from([], shanghai(2026, 12, 6, 21)) == rules.Streak(
+        weeks=0, days=0, started_on=None, longest_weeks=0
+    )

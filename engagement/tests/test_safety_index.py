@@ -30,7 +30,7 @@ def test_cells_with_fewer_than_k_reports_are_hidden_and_no_point_is_finer_than_a
     busy = [near(IN_WEST, 0.0003 * i, 0.0002 * i) for i in range(5)]  # 5 in one cell
     quiet = [near(IN_EAST, 0.0001 * i) for i in range(4)]  # 4 in another
     for point in busy + quiet:
-        verified_tip(world, reporter, category="urban_management", at=point, verify=False)
+        verified_tip(world, reporter, category="urban_management", at=point, verify=False, accept=True)
     response = api_as(None).get("/stats/safety-index")
     assert response.status_code == 200
     index = response.json()
@@ -58,17 +58,19 @@ def test_cells_with_fewer_than_k_reports_are_hidden_and_no_point_is_finer_than_a
 
 @override_settings(FUBI_SAFETY_INDEX_K=2)
 def test_counts_per_category_and_community_include_completed_tasks_not_rejected_tips(world, make_user) -> None:
+    tip_services.categories_ensure()  # fighting counts publicly once verified
     reporter, volunteer = make_user(), make_user()
     verified_tip(world, reporter, category="fighting", at=IN_WEST)
-    verified_tip(world, reporter, category="fighting", at=IN_WEST, verify=False)
-    rejected = verified_tip(world, reporter, category="drugs", at=IN_WEST, verify=False)
+    verified_tip(world, reporter, category="fighting", at=IN_WEST)
+    verified_tip(world, reporter, category="fighting", at=IN_WEST, verify=False, accept=True)  # fighting: verified only
+    rejected = verified_tip(world, reporter, category="drugs", at=IN_WEST, verify=False, accept=True)
     tip_services.case_transition(tip=rejected, actor=world["grid_staff"], action="reject")
     paid_task(world, volunteer, category="elder_care", at=IN_WEST)
     paid_task(world, volunteer, category="elder_care", at=IN_EAST)
     index = safety_index.safety_index(period="half_year")
     counts = {(row["source"], row["code"]): row["count"] for row in index["by_category"]}
     assert counts == {("tip", "fighting"): 2, ("task", "elder_care"): 2}
-    assert index["totals"] == {"tips": 2, "tasks": 2, "reports": 4}
+    assert index["totals"] == {"tips": 2, "tasks": 2, "reports": 4}  # not the accepted fight
     west = next(row for row in index["by_community"] if row["name"] == "West community")
     assert (west["tips"], west["tasks"], west["total"]) == (2, 1, 3)
     assert [(c["code"], c["count"]) for c in west["categories"]] == [("fighting", 2)]  # 1 elder-care task < k
@@ -83,7 +85,7 @@ def test_period_filter_and_monthly_trends(world, make_user) -> None:
     now = shanghai(2026, 11, 25, 12)
     for month in (3, 9, 11):  # March is outside the half year (June–November)
         with frozen(shanghai(2026, month, 10)):
-            verified_tip(world, reporter, category="fire_hazard", verify=False)
+            verified_tip(world, reporter, category="fire_hazard", verify=False, accept=True)
     half = safety_index.safety_index(period="half_year", now=now)
     assert half["period"]["since"] == shanghai(2026, 6, 1, 0).isoformat()
     assert half["trends"]["months"] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
@@ -94,10 +96,11 @@ def test_period_filter_and_monthly_trends(world, make_user) -> None:
     assert safety_index.safety_index(period="all", now=now)["trends"]["months"][0] == "2026-03"
 
 
+@override_settings(FUBI_SAFETY_INDEX_K=1)
 def test_a_report_at_the_month_boundary_counts_in_the_shanghai_month(world, make_user) -> None:
     reporter = make_user()
     with frozen(shanghai(2026, 11, 1, 0, 30)):  # still 31 October in UTC
-        verified_tip(world, reporter, category="other", verify=False)
+        verified_tip(world, reporter, category="other", verify=False, accept=True)
     index = safety_index.safety_index(period="quarter", now=shanghai(2026, 11, 2) + timedelta(hours=1))
     other = next(s for s in index["trends"]["series"] if s["code"] == "other")
     assert dict(zip(index["trends"]["months"], other["counts"], strict=True))["2026-11"] == 1

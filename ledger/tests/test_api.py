@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -226,7 +227,13 @@ def test_wallet_page_shows_balance_and_history(citizen):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="wallet-balance">200' in html
-    assert "Night patrol, Guxi street" in html
+    # each entry by its kind in the page's language; the memo (English, part of the chain) is not shown
+    labels = re.findall(r'data-testid="wallet-entry-label">([^<]*)<', html)
+    assert labels == ["商城订单", "随手拍奖励", "任务发放"]
+    assert "Night patrol, Guxi street" not in html
+    client.cookies["django_language"] = "en"
+    html = client.get("/wallet/").content.decode()
+    assert re.findall(r'data-testid="wallet-entry-label">([^<]*)<', html) == ["Shop order", "Tip reward", "Task payout"]
 
 
 def test_audit_page_for_auditors_only(citizen, auditor):

@@ -7,6 +7,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.tests.factories import AgencyFactory
 from ledger import services
+from ledger.chain import ledger_seal
 from ledger.models import Account, ChainSeal, Posting, Transaction
 from ledger.reconciliation import reconciliation_report
 from ledger.tests.conftest import key
@@ -38,7 +39,7 @@ def _check_deferred_now() -> None:
 )
 def test_raw_sql_cannot_edit_or_delete_the_books(rich_citizen, sql):
     # given a sealed ledger with postings
-    services.ledger_seal()
+    ledger_seal()
     assert Posting.objects.exists()
     # when someone edits it with raw SQL, then PostgreSQL refuses
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -102,7 +103,7 @@ def test_a_single_posting_transaction_fails_at_commit():
 @pytest.mark.django_db
 def test_an_edited_amount_behind_the_triggers_back_breaks_the_chain(rich_citizen):
     # given a sealed, reconciling ledger
-    services.ledger_seal()
+    ledger_seal()
     assert reconciliation_report()["chain_ok"]
     _check_deferred_now()
     posting = Posting.objects.filter(account__kind="citizen").first()
@@ -119,7 +120,7 @@ def test_an_edited_amount_behind_the_triggers_back_breaks_the_chain(rich_citizen
 @pytest.mark.django_db
 def test_an_edited_memo_with_triggers_disabled_breaks_the_chain(rich_citizen):
     # given a sealed ledger; when a memo (which no sum check sees) is edited with triggers disabled
-    services.ledger_seal()
+    ledger_seal()
     tx = Transaction.objects.order_by("id").last()
     _check_deferred_now()
     _raw("ALTER TABLE ledger_transaction DISABLE TRIGGER USER")
@@ -142,8 +143,8 @@ def test_a_forged_cached_balance_is_reported(rich_citizen):
 
 @pytest.mark.django_db
 def test_sealing_is_incremental_and_gapless(rich_citizen, funded_agency):
-    assert services.ledger_seal() == Transaction.objects.count()
-    assert services.ledger_seal() == 0
+    assert ledger_seal() == Transaction.objects.count()
+    assert ledger_seal() == 0
     services.transfer_post(
         kind="tip_reward",
         source=services.agency_budget_account(funded_agency),
@@ -151,7 +152,7 @@ def test_sealing_is_incremental_and_gapless(rich_citizen, funded_agency):
         amount=1,
         idempotency_key=key(),
     )
-    assert services.ledger_seal() == 1
+    assert ledger_seal() == 1
     assert list(ChainSeal.objects.values_list("seq", flat=True)) == list(range(1, Transaction.objects.count() + 1))
     assert Account.objects.count() >= 3
 

@@ -10,6 +10,7 @@ from django.test import Client
 
 from accounts.tests.factories import AgencyFactory
 from ledger import selectors, services
+from ledger.chain import ledger_seal
 from ledger.models import Funding, ReconciliationRun, Transaction
 from ledger.tasks import reconcile_ledger_task, seal_ledger_task
 
@@ -84,7 +85,7 @@ def test_demo_seed_is_idempotent(make_user):
     assert selectors.agency_wallet(agency=ctx["grid_centre"])["available"] == 499_500
     assert selectors.citizen_wallet(user=ctx["citizen"])["balance"] == 500
     assert Transaction.objects.count() == 3
-    assert services.ledger_seal() == 0
+    assert ledger_seal() == 0
 
 
 def test_admin_action_funds_selected_agency_budgets_once(admin_user):

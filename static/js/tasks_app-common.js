@@ -24,12 +24,18 @@
     });
   }
 
+  // The meeting point and its geofence, fitted whole; map.fubiSite holds both (FubiMap.fit adds the user).
   function siteMap(element, lat, lon, radius) {
     if (!element || typeof L === "undefined") { return null; }
-    var map = L.map(element, { scrollWheelZoom: false }).setView([lat, lon], 16);
-    L.tileLayer(element.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
-    L.marker([lat, lon]).addTo(map);
-    if (radius) { L.circle([lat, lon], { radius: radius, color: "#c8102e", weight: 2, fillOpacity: 0.08 }).addTo(map); }
+    var at = window.FubiMap.toMap(lat, lon);
+    var map = L.map(element, { scrollWheelZoom: false }).setView(at, 16);
+    window.FubiMap.tiles(map, element);
+    var pin = L.marker(at).addTo(map);
+    var fence = radius ? L.circle(at, { radius: radius, color: "#c8102e", weight: 2, fillOpacity: 0.08 }).addTo(map) : null;
+    element.dataset.drawnLat = at[0].toFixed(6);
+    element.dataset.drawnLon = at[1].toFixed(6);
+    map.fubiSite = [pin, fence];
+    window.FubiMap.fit(map, map.fubiSite);
     return map;
   }
 

@@ -14,7 +14,8 @@
     window.FubiTasks.api("POST", "/tasks/" + box.dataset.taskId + "/claims", {}).then(function (result) {
       if (result.ok || result.data.code === "already_claimed") {
         message.textContent = box.dataset.msgClaimed;
-        window.location.assign(box.dataset.onsiteUrl);
+        // Check-in not open yet (tomorrow's task): stay here, where the page says when it opens.
+        if (box.dataset.checkinOpen === "1") { window.location.assign(box.dataset.onsiteUrl); } else { window.location.reload(); }
       } else {
         message.textContent = result.data.message || "Error";
         button.disabled = false;

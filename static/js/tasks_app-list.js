@@ -3,6 +3,7 @@
   "use strict";
   var list = document.getElementById("task-list");
   var where = document.getElementById("task-where");
+  var count = document.getElementById("task-count");
   var filters = document.getElementById("task-filters");
   if (!list) { return; }
   var msg = list.dataset;
@@ -61,6 +62,8 @@
     window.FubiTasks.api("GET", "/tasks" + query).then(function (result) {
       if (!result.ok) { return; }
       list.textContent = "";
+      // count is exact up to 1,000; past it the API says count_exact: false and the page "1000+"
+      count.textContent = result.data.count + (result.data.count_exact ? "" : "+");
       if (!result.data.items.length) { list.appendChild(el("p", "card muted", msg.msgEmpty)); }
       result.data.items.forEach(function (task) { list.appendChild(card(task, labels)); });
       list.dataset.loaded = "true";

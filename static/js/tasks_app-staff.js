@@ -11,17 +11,38 @@
   var shown = fixes.length;
   var statuses = null;
 
+  // HH:MM:SS of a moment on the city's clock (Asia/Shanghai), whatever the browser's zone.
+  var clock = new Intl.DateTimeFormat("en-GB", { timeZone: site.time_zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  function cityTime(iso) { return clock.format(new Date(iso)); }
+
+  // A popup is DOM nodes filled with textContent, never an HTML string: the citizen's display name
+  // (and everything else from the API) is shown as the text it is, whatever markup it holds.
+  function popupFor(fix) {
+    var box = document.createElement("div");
+    box.className = "fix-popup";
+    box.setAttribute("data-testid", "fix-popup");
+    var name = document.createElement("strong");
+    name.className = "fix-name";
+    name.textContent = fix.name;
+    box.appendChild(name);
+    var facts = [site.kinds[fix.kind] || fix.kind, cityTime(fix.at), "±" + Math.round(fix.accuracy_m) + " m"];
+    if (fix.flags.length) { facts.push(fix.flags.map(function (f) { return site.flags[f] || f; }).join(", ")); }
+    box.appendChild(document.createTextNode(" · " + facts.join(" · ")));
+    return box;
+  }
+
   function draw(list, fit) {
     if (!layer) { return; }
     layer.clearLayers();
-    var bounds = [[site.lat, site.lon]];
+    var bounds = [map.fubiSite[0].getLatLng()];  // the meeting point, as drawn
     list.forEach(function (fix) {
-      var colour = !fix.accepted ? "#b91c1c" : (fix.flags.length ? "#b45309" : "#15803d");
-      L.circleMarker([fix.lat, fix.lon], { radius: 6, color: colour, fillOpacity: 0.8 })
-        .bindPopup(fix.name + " · " + fix.kind + " · " + fix.at.slice(11, 19) + " · ±" + Math.round(fix.accuracy_m) + " m" +
-          (fix.flags.length ? " · " + fix.flags.join(", ") : ""))
+      // A refused tap the citizen corrected is grey: evidence, not a red flag.
+      var colour = fix.corrected ? "#9ca3af" : (!fix.accepted ? "#b91c1c" : (fix.flags.length ? "#b45309" : "#15803d"));
+      var at = window.FubiMap.toMap(fix.lat, fix.lon);
+      L.circleMarker(at, { radius: 6, color: colour, fillOpacity: 0.8 })
+        .bindPopup(popupFor(fix))
         .addTo(layer);
-      bounds.push([fix.lat, fix.lon]);
+      bounds.push(at);
     });
     if (fit && bounds.length > 1) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 }); }
   }
@@ -35,7 +56,7 @@
         now.push(claim.id + ":" + claim.status);
         claim.checkins.forEach(function (c) {
           list.push({ claim: claim.id, name: claim.user.display_name, kind: c.kind, lat: c.lat, lon: c.lon,
-            accuracy_m: c.accuracy_m, accepted: c.accepted, flags: c.flags, at: c.received_at });
+            accuracy_m: c.accuracy_m, accepted: c.accepted, corrected: c.corrected, flags: c.flags, at: c.received_at });
         });
       });
       draw(list, false);

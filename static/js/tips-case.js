@@ -5,9 +5,8 @@
   if (!el || !window.L) return;
   var lat = parseFloat(el.dataset.lat);
   var lon = parseFloat(el.dataset.lon);
-  var map = window.L.map(el).setView([lat, lon], 16);
-  if (el.dataset.tiles) {
-    window.L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
-  }
-  window.L.marker([lat, lon]).addTo(map);
+  var at = window.FubiMap.toMap(lat, lon);
+  var map = window.L.map(el).setView(at, 16);
+  window.FubiMap.tiles(map, el);
+  window.L.marker(at).addTo(map);
 })();

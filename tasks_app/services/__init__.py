@@ -1,6 +1,11 @@
 """Every write of the tasks app. Import from here: ``from tasks_app import services``."""
 
-from tasks_app.services.checkins import checkin_judge, checkin_record, claim_is_suspicious
+from tasks_app.services.checkins import (
+    checkin_judge,
+    checkin_record,
+    claim_is_suspicious,
+    claim_may_auto_approve,
+)
 from tasks_app.services.claims import (
     claim_approve,
     claim_cancel,
@@ -8,6 +13,7 @@ from tasks_app.services.claims import (
     claim_mark_no_show,
     claim_reject,
     claim_settle_without_checkout,
+    claims_pay_held,
     claims_stale_on_site,
 )
 from tasks_app.services.dispatch import (
@@ -35,10 +41,12 @@ __all__ = [
     "claim_create",
     "claim_is_suspicious",
     "claim_mark_no_show",
+    "claim_may_auto_approve",
     "claim_reject",
     "claim_remind",
     "claim_settle_without_checkout",
     "claims_due_reminder",
+    "claims_pay_held",
     "claims_stale_on_site",
     "dispatch_widen",
     "offer_accept",

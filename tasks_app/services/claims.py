@@ -1,25 +1,47 @@
 """Citizens' places on tasks: claim, cancel, and the agency's approve / reject; no-shows."""
 
-from datetime import datetime, timedelta
+import math
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from accounts.models import Role, User
+from accounts.models import AgencyMembership, Role, User
+from accounts.selectors import user_may_be_paid
+from core.rows import prepared_cursor
 from tasks_app.errors import (
     AlreadyClaimedError,
     ClaimNotCancellableError,
     ClaimNotCompletedError,
+    DailyClaimLimitError,
     InvalidClaimStateError,
     NotCitizenError,
     OwnAgencyTaskError,
+    OwnClaimError,
     TaskFullError,
+    TaskNotFoundError,
     TaskNotOpenError,
 )
-from tasks_app.models import Claim, ClaimStatus, Task, TaskStatus
+from tasks_app.models import Audience, Claim, ClaimStatus, ClaimTally, Task, TaskStatus
+from tasks_app.selectors import task_audience_allows
 from tasks_app.services.escrow import escrow_payout, escrow_return
 from tasks_app.services.events import claim_event_publish
+
+
+def claimant_is_agency_staff(*, task: Task, claim: Claim) -> bool:
+    """Is the claimant staff of the task's agency (they joined it after claiming)? Then a colleague
+    decides on the claim: never the claimant (own_claim), never the auto-approval."""
+    return AgencyMembership.objects.filter(user_id=claim.user_id, agency_id=task.agency_id).exists()
+
+
+def _refuse_own_claim(*, claim: Claim, user: User | None) -> None:
+    """Nobody approves or rejects their own claim as staff (403 own_claim); jobs (user None) may."""
+    if user is not None and claim.user_id == user.pk:
+        raise OwnClaimError(claim_id=claim.pk)
 
 
 def _lock_task_and_claim(claim: Claim) -> tuple[Task, Claim]:
@@ -37,9 +59,13 @@ def claim_create(*, task: Task, user: User, now: datetime | None = None) -> Clai
     (the partial unique index refuses a second live claim of the same citizen, even from a
     concurrent request) and one conditional UPDATE takes a place only while the task is open, not
     over and not full; it holds the task row lock just until commit, and stays the one authority.
-    Raises TaskFullError, AlreadyClaimedError, TaskNotOpenError, NotCitizenError, OwnAgencyTaskError.
+    A citizen takes at most settings.FUBI_MAX_CLAIMS_PER_DAY places per day of the city's calendar
+    (_claim_tally_add). Raises TaskFullError, AlreadyClaimedError, TaskNotOpenError, NotCitizenError,
+    OwnAgencyTaskError, DailyClaimLimitError (429, Retry-After: the city's next midnight).
     """
     now = now or timezone.now()
+    if (task.team_id is not None or task.audience != Audience.ALL) and not task_audience_allows(task=task, user=user):
+        raise TaskNotFoundError(task_id=task.pk)  # a team's or a grid's task does not exist for others
     if not user.has_role(Role.CITIZEN):
         raise NotCitizenError()
     if user.has_role(Role.AGENCY_STAFF) and user.agency_memberships.filter(agency_id=task.agency_id).exists():
@@ -68,6 +94,7 @@ def _claim_take(*, task: Task, user: User, now: datetime) -> Claim:
         claim = Claim.objects.create(task_id=task.pk, user=user, status=ClaimStatus.CLAIMED)
     except IntegrityError:
         raise AlreadyClaimedError(task_id=task.pk) from None
+    _claim_tally_add(user=user, now=now)
     taken = Task.objects.filter(
         pk=task.pk, status=TaskStatus.OPEN, ends_at__gt=now, slots_taken__lt=F("headcount")
     ).update(slots_taken=F("slots_taken") + 1, updated_at=now)
@@ -78,6 +105,43 @@ def _claim_take(*, task: Task, user: User, now: datetime) -> Claim:
     if current.status != TaskStatus.OPEN or current.ends_at <= now:
         raise TaskNotOpenError(task_id=task.pk, status=current.status)
     raise TaskFullError(task_id=task.pk, headcount=current.headcount)
+
+
+_TALLY = f'"{ClaimTally._meta.db_table}"'
+# One statement counts the place against the citizen's day, and refuses it past the limit (no row
+# comes back): ON CONFLICT DO UPDATE locks the citizen's row for the day, so a burst of one
+# citizen's claims queues there and none slips past; a claim that fails rolls its count back.
+_TALLY_ADD_SQL = (
+    f"INSERT INTO {_TALLY} AS t (created_at, updated_at, user_id, day, claims) VALUES (%s, %s, %s, %s, 1)"  # noqa: S608
+    " ON CONFLICT (user_id, day) DO UPDATE SET claims = t.claims + 1, updated_at = EXCLUDED.updated_at"
+    " WHERE t.claims < %s RETURNING t.claims"
+)
+
+
+def _claim_tally_add(*, user: User, now: datetime) -> None:
+    """Count one more place taken today (the city's calendar); DailyClaimLimitError past the limit.
+
+    Cancelled claims stay counted, so claiming and cancelling cannot get around the limit.
+    """
+    limit = settings.FUBI_MAX_CLAIMS_PER_DAY
+    if limit <= 0:
+        return
+    city = ZoneInfo(settings.TIME_ZONE)
+    day = timezone.localtime(now, city).date()
+    with prepared_cursor() as cursor:
+        cursor.execute(_TALLY_ADD_SQL, [now, now, user.pk, day, limit])
+        counted = cursor.fetchone()
+    if counted is not None:
+        return
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=city)
+    message = ngettext(
+        "You may take %(limit)d place a day, cancelled ones included. Claim again after midnight.",
+        "You may take %(limit)d places a day, cancelled ones included. Claim again after midnight.",
+        limit,
+    ) % {"limit": limit}
+    raise DailyClaimLimitError(
+        message, retry_after=math.ceil((midnight - now).total_seconds()), limit=limit, day=day.isoformat()
+    )
 
 
 @transaction.atomic
@@ -106,9 +170,10 @@ def claim_cancel(*, claim: Claim, user: User, now: datetime | None = None) -> Cl
 def claim_approve(*, claim: Claim, user: User | None = None, now: datetime | None = None) -> Claim:
     """Pay a completed claim from the task's escrow, once; approving a paid claim changes nothing.
 
-    Raises ClaimNotCompletedError.
+    Raises OwnClaimError when the approver is the claimant, ClaimNotCompletedError.
     """
     task, claim = _lock_task_and_claim(claim)
+    _refuse_own_claim(claim=claim, user=user)
     if claim.status == ClaimStatus.PAID:
         return claim
     if claim.status != ClaimStatus.COMPLETED:
@@ -117,7 +182,19 @@ def claim_approve(*, claim: Claim, user: User | None = None, now: datetime | Non
 
 
 def claim_pay_locked(*, task: Task, claim: Claim, user: User | None, now: datetime | None = None) -> Claim:
-    """Pay a completed claim whose task and claim rows the caller has locked."""
+    """Pay a completed claim whose task and claim rows the caller has locked.
+
+    While the claimant's phone is unverified (FUBI_REQUIRE_VERIFIED_PHONE) the payout waits: the
+    claim stays completed with decided_at/decided_by recording the approval, the place's points stay
+    in escrow, and claims_pay_held pays it once the phone is verified.
+    """
+    if not user_may_be_paid(user=claim.user):
+        if claim.decided_at is None:
+            claim.decided_at = now or timezone.now()
+            claim.decided_by = user
+            claim.save(update_fields=["decided_at", "decided_by", "updated_at"])
+        claim.task = task
+        return claim
     escrow_payout(task=task, claim=claim, initiated_by=user)
     task.save(update_fields=["escrow_points", "updated_at"])
     claim.status = ClaimStatus.PAID
@@ -132,14 +209,31 @@ def claim_pay_locked(*, task: Task, claim: Claim, user: User | None, now: dateti
     return claim
 
 
+def claims_pay_held(*, user_id: int) -> int:
+    """Pay the citizen's claims that were approved while their phone was unverified (each in its
+    own transaction, under the usual locks); returns how many were paid. Safe to run twice."""
+    paid = 0
+    held = Claim.objects.filter(user_id=user_id, status=ClaimStatus.COMPLETED, decided_at__isnull=False)
+    for claim in held.only("id", "task_id").order_by("id"):
+        with transaction.atomic():
+            task, claim = _lock_task_and_claim(claim)
+            still_held = claim.status == ClaimStatus.COMPLETED and claim.decided_at is not None
+            if not still_held or not user_may_be_paid(user=claim.user):
+                continue
+            claim_pay_locked(task=task, claim=claim, user=claim.decided_by)
+            paid += 1
+    return paid
+
+
 @transaction.atomic
 def claim_reject(*, claim: Claim, user: User | None, reason: str = "", now: datetime | None = None) -> Claim:
     """Refuse to pay a claim; its points go back from escrow to the agency budget.
 
-    Rejecting a rejected claim changes nothing. Raises InvalidClaimStateError for claims that are
-    paid, cancelled or no-shows.
+    Rejecting a rejected claim changes nothing. Raises OwnClaimError when the one rejecting is the
+    claimant, InvalidClaimStateError for claims that are paid, cancelled or no-shows.
     """
     task, claim = _lock_task_and_claim(claim)
+    _refuse_own_claim(claim=claim, user=user)
     if claim.status == ClaimStatus.REJECTED:
         return claim
     if claim.status not in (ClaimStatus.CLAIMED, ClaimStatus.CHECKED_IN, ClaimStatus.COMPLETED):

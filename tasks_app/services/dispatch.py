@@ -20,9 +20,13 @@ from tasks_app.models import (
     VolunteerStatus,
 )
 from tasks_app.services.claims import claim_create
-from tasks_app.services.events import offer_event_publish
+from tasks_app.services.events import offer_accepted, offer_event_publish
 
 POSITION_FRESH_FOR = timedelta(minutes=30)
+# An offer keeps how far its volunteer was only to the nearest 100 m: staff see the distance on the
+# task page, in the dispatch answer and in the admin, and a distance to the metre from a few tasks
+# would place an on-call volunteer's home. Nearest-first is decided on the exact distance before.
+OFFER_DISTANCE_STEP_M = 100
 MAX_DISPATCH_KM = 20.0
 MAX_ROUNDS = 6
 
@@ -65,6 +69,11 @@ def volunteers_nearest(*, task: Task, count: int, now: datetime, exclude_user_id
     return [(d, uid) for d, uid in ranked if d <= MAX_DISPATCH_KM * 1000][:count]
 
 
+def offer_distance_rounded(distance_m: float) -> float:
+    """The distance an offer shows: to the nearest OFFER_DISTANCE_STEP_M metres."""
+    return float(round(distance_m / OFFER_DISTANCE_STEP_M) * OFFER_DISTANCE_STEP_M)
+
+
 @transaction.atomic
 def task_dispatch(*, task: Task, count: int | None = None, now: datetime | None = None) -> list[DispatchOffer]:
     """Offer an open urgent task to the next nearest on-call volunteers not offered it yet.
@@ -96,7 +105,7 @@ def task_dispatch(*, task: Task, count: int | None = None, now: datetime | None 
             task=task,
             user_id=user_id,
             round=last_round + 1,
-            distance_m=round(distance, 1),
+            distance_m=offer_distance_rounded(distance),
             expires_at=now + timedelta(minutes=task.dispatch_timeout_minutes),
         )
         offer_event_publish(offer=offer)
@@ -122,6 +131,7 @@ def offer_accept(*, offer: DispatchOffer, user: User, now: datetime | None = Non
     offer.answered_at = now
     offer.claim = claim
     offer.save(update_fields=["status", "answered_at", "claim", "updated_at"])
+    offer_accepted.send(sender=DispatchOffer, offer=offer)
     return offer
 
 

@@ -7,6 +7,7 @@ mirror and the agency's escrow account move together. Keys are derived from caus
 from typing import Any
 
 from ledger import services as ledger_services
+from ledger.models import TransactionKind
 from tasks_app.models import Claim, Task
 
 
@@ -14,7 +15,7 @@ def escrow_fund(*, task: Task, initiated_by: Any = None) -> None:
     """Hold headcount × points from the agency budget in its escrow (raises InsufficientFundsError)."""
     amount = task.headcount * task.points
     ledger_services.transfer_post(
-        kind="task_escrow",
+        kind=TransactionKind.TASK_ESCROW,
         source=ledger_services.agency_budget_account(task.agency),
         destination=ledger_services.agency_escrow_account(task.agency),
         amount=amount,
@@ -31,7 +32,7 @@ def escrow_return(*, task: Task, amount: int, idempotency_key: str, memo: str, i
     if amount <= 0:
         return
     ledger_services.transfer_post(
-        kind="escrow_return",
+        kind=TransactionKind.ESCROW_RETURN,
         source=ledger_services.agency_escrow_account(task.agency),
         destination=ledger_services.agency_budget_account(task.agency),
         amount=amount,
@@ -46,7 +47,7 @@ def escrow_return(*, task: Task, amount: int, idempotency_key: str, memo: str, i
 def escrow_payout(*, task: Task, claim: Claim, initiated_by: Any = None) -> None:
     """Pay one place's points from the task's escrow to the claimant."""
     ledger_services.transfer_post(
-        kind="task_payout",
+        kind=TransactionKind.TASK_PAYOUT,
         source=ledger_services.agency_escrow_account(task.agency),
         destination=ledger_services.citizen_account(claim.user),
         amount=task.points,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Agency, User
 from tasks_app.errors import TaskInvalidError, TaskNotCancellableError, TaskNotDraftError, TaskWindowOverError
-from tasks_app.models import Category, Claim, ClaimStatus, Task, TaskStatus
+from tasks_app.models import ONLINE_PROOFS, Audience, Category, Claim, ClaimStatus, ProofKind, Task, TaskStatus
 from tasks_app.services.claims import claim_mark_no_show_locked
 from tasks_app.services.escrow import escrow_fund, escrow_return
 
@@ -38,6 +38,35 @@ def task_validate(*, fields: dict[str, Any], now: datetime) -> None:
         raise TaskInvalidError(_("The minimum time on site is longer than the task."), field="min_minutes")
     if fields["category"] not in Category.values:
         raise TaskInvalidError(_("Unknown category."), field="category")
+    _validate_place_and_audience(fields=fields)
+
+
+def _validate_place_and_audience(*, fields: dict[str, Any]) -> None:
+    """A task on site has a place; an online one has none, says how it is proved, and may go to a
+    team or a grid (a team's task may also be on site). Raises TaskInvalidError naming the field."""
+    proof = fields.get("proof", ProofKind.GPS)
+    online = proof in ONLINE_PROOFS
+    if proof not in ProofKind.values:
+        raise TaskInvalidError(_("Unknown kind of proof."), field="proof")
+    if not online and (fields.get("lat") is None or fields.get("lon") is None):
+        raise TaskInvalidError(_("A task on site needs its place (lat, lon)."), field="lat")
+    if online and (fields.get("lat") is not None or fields.get("lon") is not None):
+        raise TaskInvalidError(_("An online task has no place: leave lat and lon out."), field="lat")
+    if online and fields.get("is_urgent"):
+        raise TaskInvalidError(_("An online task cannot be urgent."), field="is_urgent")
+    if proof == ProofKind.LINK and fields.get("auto_approve"):
+        raise TaskInvalidError(_("Links are checked by the agency: no automatic approval."), field="auto_approve")
+    if fields.get("online_url") and not fields["online_url"].startswith(("https://", "http://")):
+        raise TaskInvalidError(_("The link must start with http:// or https://."), field="online_url")
+    if proof == ProofKind.QUIZ and not fields.get("quiz_id"):
+        raise TaskInvalidError(_("Name the quiz whose pass completes the task."), field="quiz_id")
+    audience = fields.get("audience", Audience.ALL)
+    if audience == Audience.TEAM and fields.get("team") is None:
+        raise TaskInvalidError(_("Name the team the task is for."), field="team_id")
+    if audience == Audience.GRID and (fields.get("grid") is None or not online):
+        raise TaskInvalidError(_("A task for a grid is an online task naming its grid."), field="grid_id")
+    if audience == Audience.ALL and (fields.get("team") is not None or fields.get("grid") is not None):
+        raise TaskInvalidError(_("A task for everyone names no team or grid."), field="audience")
 
 
 @transaction.atomic
@@ -47,6 +76,8 @@ def task_create(*, agency: Agency, created_by: User | None, **fields: Any) -> Ta
     fields.setdefault("address", "")
     fields.setdefault("min_minutes", 0)
     task_validate(fields=fields, now=timezone.now())
+    if fields.get("team") is not None and fields["team"].agency_id != agency.pk:
+        raise TaskInvalidError(_("The team must be one of the agency's."), field="team_id")
     return Task.objects.create(agency=agency, created_by=created_by, status=TaskStatus.DRAFT, **fields)
 
 

@@ -4,12 +4,13 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
 from accounts.tests.factories import UserFactory
 from tasks_app import selectors, services
-from tasks_app.models import CheckIn, Claim, Task
+from tasks_app.models import CheckIn, Claim, Task, TaskStatus
+from tasks_app.schemas import TaskOut
 from tasks_app.tests.conftest import SITE, assert_escrow_exact, budget_available, task_fields, wallet_balance
 
 pytestmark = pytest.mark.django_db
@@ -115,29 +116,52 @@ def test_the_database_answer_matches_the_orm_reading_field_for_field(api_as, mak
             starts_before=datetime.fromisoformat(query["starts_before"]) if "starts_before" in query else None,
         )
         offset, limit = query.get("offset", 0), query.get("limit", 50)
-        expected = [
-            {
-                "id": t.id,
-                "title": t.title,
-                "category": t.category,
-                "agency": {"id": t.agency_id, "name": t.agency.name},
-                "lat": t.lat,
-                "lon": t.lon,
-                "address": t.address,
-                "radius_m": t.radius_m,
-                "starts_at": t.starts_at,
-                "ends_at": t.ends_at,
-                "headcount": t.headcount,
-                "slots_left": t.headcount - t.slots_taken,
-                "points": t.points,
-                "status": t.status,
-                "is_urgent": t.is_urgent,
-                "distance_km": round(t.distance_km, 3),
-            }
-            for t in qs[offset : offset + limit]
-        ]
-        assert data["count"] == qs.count()
-        assert data["items"] == json.loads(json.dumps(expected, cls=DjangoJSONEncoder)), query
+        # every TaskOut field, as django-ninja would render the ORM's rows (and no field more)
+        expected = [TaskOut.from_orm(task).model_dump() for task in qs[offset : offset + limit]]
+        assert data["items"] == json.loads(json.dumps(expected, cls=NinjaJSONEncoder)), query
+        assert {"count": data["count"], "count_exact": data["count_exact"]} == {
+            "count": qs.count(),
+            "count_exact": True,
+        }
+
+
+def open_tasks_near_the_site(agency, how_many: int) -> None:
+    """`how_many` open tasks with places, within 1 km of SITE, inserted in one statement."""
+    fields = task_fields()
+    now = timezone.now()
+    Task.objects.bulk_create(
+        Task(
+            **{**fields, "lat": SITE[0] + (i % 100) * 0.0001, "lon": SITE[1] + (i // 100) * 0.0001},
+            agency=agency,
+            status=TaskStatus.OPEN,
+            created_at=now,
+            updated_at=now,
+        )
+        for i in range(how_many)
+    )
+
+
+@pytest.mark.parametrize(
+    ("matching", "answer"),
+    [(999, (999, True)), (1000, (1000, True)), (1001, (1000, False))],
+)
+def test_nearby_count_is_exact_up_to_1000_and_says_when_it_is_not(api_as, agency, matching, answer) -> None:
+    # given 999, 1,000 or 1,001 open tasks within the radius
+    open_tasks_near_the_site(agency, matching)
+    # when anyone searches there
+    data = api_as(None).get("/tasks", {"lat": SITE[0], "lon": SITE[1], "limit": 10}).json()
+    # then the count is exact up to 1,000 and count_exact says whether it is
+    assert (data["count"], data["count_exact"]) == answer
+    assert len(data["items"]) == 10
+
+
+def test_a_page_past_the_capped_count_is_still_served(api_as, agency) -> None:
+    # given 1,001 open tasks within the radius
+    open_tasks_near_the_site(agency, 1001)
+    # when a client pages past the first 1,000
+    data = api_as(None).get("/tasks", {"lat": SITE[0], "lon": SITE[1], "limit": 5, "offset": 998}).json()
+    # then it gets the 999th to the 1,001st nearest
+    assert (data["count"], data["count_exact"], len(data["items"])) == (1000, False, 3)
 
 
 def test_task_detail_is_public_but_drafts_are_not(api_as, make_task) -> None:
@@ -212,7 +236,8 @@ def test_claim_flow_through_the_api(api_as, make_task, citizen, staff, agency) -
     checked_in = me.post(f"/claims/{claim_id}/checkins", {"kind": "in", **fix})
     assert checked_in.status_code == 201
     assert checked_in.json() | {"id": 0} == {
-        "id": 0, "kind": "in", "accepted": True, "flags": [], "distance_m": 0.0, "claim_status": "checked_in"
+        "id": 0, "kind": "in", "accepted": True, "flags": [], "distance_m": 0.0, "claim_status": "checked_in",
+        "synced_late": False,  # sent at once, not queued offline
     }  # fmt: skip
     assert me.post(f"/claims/{claim_id}/checkins", {"kind": "out", **fix}).json()["claim_status"] == "completed"
     assert [c["status"] for c in me.get("/claims").json()["items"]] == ["completed"]

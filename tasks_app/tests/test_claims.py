@@ -174,7 +174,8 @@ def test_rejection_returns_the_place_escrow_to_the_agency(agency, make_task, cit
     assert_escrow_exact(agency)
 
 
-def test_auto_approve_pays_at_check_out(agency, make_task, citizen) -> None:
+def test_auto_approve_pays_at_check_out(agency, make_task, citizen, settings) -> None:
+    settings.FUBI_NEW_ACCOUNT_MANUAL_CLAIMS = 0  # an account past its first, agency-approved claims
     task = make_task(auto_approve=True, points=70)
     claim = services.claim_create(task=task, user=citizen)
     check_in_and_out(claim)

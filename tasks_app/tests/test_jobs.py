@@ -54,7 +54,8 @@ def test_no_show_job_handles_claims_of_ended_tasks(agency, make_task, citizen) -
     assert_escrow_exact(agency)
 
 
-def test_auto_approve_job_pays_clean_completed_claims_only(agency, make_task, citizen) -> None:
+def test_auto_approve_job_pays_clean_completed_claims_only(agency, make_task, citizen, settings) -> None:
+    settings.FUBI_NEW_ACCOUNT_MANUAL_CLAIMS = 0  # accounts past their first, agency-approved claims
     # given an auto-approving task whose completed claims were left unpaid (e.g. by an old release)
     task = make_task(auto_approve=True, points=60, headcount=3)
     clean = services.claim_create(task=task, user=citizen)

@@ -128,3 +128,63 @@ def test_racing_approvals_pay_once(agency, make_task, citizen, staff) -> None:
     assert Counter(outcomes) == {"ok": 20}
     assert wallet_balance(citizen) == 100
     assert_escrow_exact(agency)
+
+
+def test_one_citizen_claiming_many_tasks_at_once_stays_within_the_daily_limit(make_task, citizen, settings) -> None:
+    # given a limit of 3 places a day and 12 open tasks
+    settings.FUBI_MAX_CLAIMS_PER_DAY = 3
+    open_tasks = [make_task() for _ in range(12)]
+    # when one citizen claims all of them at once
+    outcomes = run_in_threads([lambda task=task: services.claim_create(task=task, user=citizen) for task in open_tasks])
+    # then exactly 3 went through, the rest heard rate_limited, and no place was taken for them
+    assert Counter(outcomes) == {"ok": 3, "rate_limited": 9}
+    assert Claim.objects.filter(user=citizen).count() == 3
+    assert sum(Task.objects.filter(pk__in=[t.pk for t in open_tasks]).values_list("slots_taken", flat=True)) == 3
+
+
+def test_a_fix_judged_while_the_other_tasks_fix_is_uncommitted_waits_for_it(make_task, citizen, settings) -> None:
+    import time
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tasks_app.models import CheckIn
+    from tasks_app.tests.conftest import SITE
+
+    settings.FUBI_NEW_ACCOUNT_MANUAL_CLAIMS = 0
+    # given one account holding places on two auto-approving tasks 20 km apart
+    far = (SITE[0] + 0.18, SITE[1])
+    claim_here = services.claim_create(task=make_task(auto_approve=True), user=citizen)
+    claim_there = services.claim_create(task=make_task(auto_approve=True, lat=far[0], lon=far[1]), user=citizen)
+    first_recorded = threading.Event()
+
+    def check_in(claim, at) -> None:
+        now = timezone.now()
+        services.checkin_record(claim=claim, kind="in", lat=at[0], lon=at[1], accuracy_m=10, recorded_at=now, now=now)
+
+    def slow_first() -> None:
+        try:
+            with transaction.atomic():  # a request whose transaction commits only at its end
+                check_in(claim_here, SITE)
+                first_recorded.set()
+                time.sleep(1)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            assert first_recorded.wait(timeout=30)
+            check_in(claim_there, far)
+        finally:
+            connection.close()
+
+    # when the second check-in is judged while the first is not committed yet
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(slow_first), pool.submit(second)]:
+            future.result()
+    close_old_connections()
+    # then it waited for the first and saw it: flagged, and both claims are held
+    assert CheckIn.objects.get(claim=claim_there).flags == ["overlapping_claims", "impossible_travel"]
+    assert CheckIn.objects.get(claim=claim_here).flags == ["overlapping_claims", "impossible_travel"]
+    assert services.claim_is_suspicious(claim=claim_here) is True
+    assert services.claim_is_suspicious(claim=claim_there) is True

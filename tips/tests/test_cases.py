@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -17,6 +18,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from tips import services
 from tips.models import CaseEvent, Tip, TipStatus
+from tips.services import rewards as reward_services
 from tips.tasks import escalate_overdue_cases_task
 from tips.tests.conftest import IN_COMMUNITY, IN_STREET_ONLY, jpeg_bytes, upload
 
@@ -214,6 +216,7 @@ def test_overdue_cases_escalate_once_to_the_parent_grids_staff(
     # given a community tip (accept within 60 minutes) and staff only on the community and district
     tip = new_tip(world)
     street_staff = world["citizen2"].__class__.objects.create_user(email="street@example.com", password="x-x-x-x-9")
+    EmailAddress.objects.create(user=street_staff, email=street_staff.email, verified=True, primary=True)
     grid_membership_add(user=street_staff, grid=world["street"])
     # when the beat job runs before the deadline, nothing happens
     assert escalate_overdue_cases_task() == 0
@@ -280,13 +283,13 @@ def test_verify_pays_the_reward_once_from_the_grid_centre_budget(
     assert act(api, tip.id, "verify").status_code == 409
     # the service-level ledger key also holds if the payment is asked again
     tip.refresh_from_db()
-    services._reward_pay(tip=tip, points=10_000, actor=None, grid=tip.grid)
+    reward_services._reward_pay(tip=tip, points=10_000, actor=None, grid=tip.grid)
     assert balance(world["citizen"]) == 10_000
     # the reporter sees it on the timeline and in the inbox
     detail = api_as(world["citizen"]).get(f"/tips/{tip.id}").json()
     assert detail["reward_points"] == 10_000
     assert [s["status"] for s in detail["timeline"]] == ["submitted", "accepted", "assigned", "verified", "verified"]
-    inbox = api_as(world["citizen"]).get("/inbox").json()["items"]
+    inbox = api_as(world["citizen"]).get("/inbox", headers={"Accept-Language": "en"}).json()["items"]
     tip_news = [(n["title"], n["body"]) for n in inbox if n["kind"] == "tip_status"]
     assert len(tip_news) == 3  # accepted, assigned, verified: once each
     assert (f"Your tip {tip.reference}: Verified", "Reward: 10000 FZB") in tip_news
@@ -294,7 +297,7 @@ def test_verify_pays_the_reward_once_from_the_grid_centre_budget(
 
 def test_verify_with_idempotency_key_replays_without_paying_twice(world, api_as) -> None:
     api = api_as(world["district_staff"])
-    tip = new_tip(world)
+    tip = new_tip(world, category="drugs")  # 300 is within the default (500): no second approval
     act(api, tip.id, "accept")
     act(api, tip.id, "assign")
     headers = {"Idempotency-Key": "verify-1"}
@@ -313,7 +316,7 @@ def test_verify_fails_whole_when_the_budget_is_short(world, api_as) -> None:
     act(api, tip.id, "assign")
     response = act(api, tip.id, "verify", reward_points=100_000)
     assert response.status_code == 200  # the budget holds 1,000,000
-    tip2 = new_tip(world)
+    tip2 = new_tip(world, category="drugs")  # 500 is the default: paid at once
     act(api, tip2.id, "accept")
     act(api, tip2.id, "assign")
     centre = ledger_services.agency_budget_account(world["centre"])
@@ -368,7 +371,7 @@ def test_duplicates_are_proposed_and_merged_keeping_every_reporter_informed(
     detail = api_as(world["citizen2"]).get(f"/tips/{second.id}").json()
     assert detail["merged_into"] == {"reference": first.reference, "status": "verified"}
     assert [s["status"] for s in detail["timeline"]] == ["submitted", "duplicate", "accepted", "assigned", "verified"]
-    inbox = api_as(world["citizen2"]).get("/inbox").json()["items"]
+    inbox = api_as(world["citizen2"]).get("/inbox", headers={"Accept-Language": "en"}).json()["items"]
     merged = [n for n in reversed(inbox) if n["title"].startswith("The case your tip")]
     assert [n["title"].rsplit(": ", 1)[1] for n in merged] == ["Accepted", "Assigned", "Verified"]
     assert {n["link"] for n in merged} == {f"/tips/{second.id}/"}

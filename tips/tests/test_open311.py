@@ -39,8 +39,9 @@ SPEC_DISCOVERY_FIELDS = ["changeset", "contact", "key_service", "endpoints"]
 SPEC_ENDPOINT_FIELDS = ["specification", "url", "changeset", "type", "formats"]
 
 
-def get(path: str, **params):
-    return Client().get(f"/open311/v2/{path}", params)
+def get(path: str, key: str | None = None, **params):
+    headers = {"X-Api-Key": key} if key is not None else {}
+    return Client().get(f"/open311/v2/{path}", params, headers=headers)
 
 
 def xml(response) -> ET.Element:
@@ -124,8 +125,8 @@ def test_errors_follow_the_spec_shape(db) -> None:
     assert root.findtext("error/code") == "404"
     assert get("requests.json", start_date="yesterday").status_code == 400
     assert get("requests.json", status="pending").status_code == 400
-    assert get("requests.json", api_key="wrong").status_code == 403
-    assert get("requests.json", api_key="wrong").json()[0]["code"] == 403
+    assert get("requests.json", key="wrong").status_code == 403
+    assert get("requests.json", key="wrong").json()[0]["code"] == 403
     assert get("requests.csv").status_code == 404
 
 
@@ -138,8 +139,7 @@ def test_requests_carry_exactly_the_spec_fields_with_open_and_closed(tips) -> No
         assert list(item) == SPEC_REQUEST_FIELDS
     public, closed = by_id[tips["public"].reference], by_id[tips["closed"].reference]
     assert (public["status"], closed["status"]) == ("open", "closed")
-    assert closed["status_notes"].startswith("Resolved.")
-    assert "resolve done" in closed["status_notes"]
+    assert closed["status_notes"] == "Resolved."  # the public status; staff notes stay internal
     assert public["service_code"] == "urban_management"
     assert public["service_name"] == "Urban-management problem"
     assert (public["lat"], public["long"]) == IN_COMMUNITY
@@ -174,10 +174,10 @@ def test_requests_filters(tips, partner) -> None:
     assert refs(get("requests.json", start_date=start, end_date=end)) == {tips["closed"].reference}
     assert refs(get("requests.json", start_date="2020-01-01T00:00:00Z", end_date="2020-02-01T00:00:00Z")) == set()
     # a partner key also sees the sensitive categories
-    with_key = refs(get("requests.json", api_key=partner["raw"]))
+    with_key = refs(get("requests.json", key=partner["raw"]))
     assert tips["sensitive"].reference in with_key
     assert get(f"requests/{tips['sensitive'].reference}.json").status_code == 404
-    one = get(f"requests/{tips['sensitive'].reference}.json", api_key=partner["raw"]).json()
+    one = get(f"requests/{tips['sensitive'].reference}.json", key=partner["raw"]).json()
     assert len(one) == 1
     assert list(one[0]) == SPEC_REQUEST_FIELDS
     assert one[0]["service_code"] == "drugs"
@@ -186,16 +186,17 @@ def test_requests_filters(tips, partner) -> None:
 def test_post_request_needs_a_partner_key_and_creates_a_tip(world, partner) -> None:
     client = Client()
     form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
+    key = {"X-Api-Key": partner["raw"]}
     assert client.post("/open311/v2/requests.json", form).status_code == 403
-    assert client.post("/open311/v2/requests.json", {**form, "api_key": "fk_wrong"}).status_code == 403
-    response = client.post("/open311/v2/requests.json", {**form, "api_key": partner["raw"]})
+    assert client.post("/open311/v2/requests.json", form, headers={"X-Api-Key": "fk_wrong"}).status_code == 403
+    response = client.post("/open311/v2/requests.json", form, headers=key)
     assert response.status_code == 201
     body = response.json()
     assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
     tip = Tip.objects.get(reference=body[0]["service_request_id"])
     assert (tip.reporter, tip.source, tip.grid) == (partner["user"], TipSource.OPEN311, world["community"])
     # XML, and the spec's 400s
-    root = xml(client.post("/open311/v2/requests.xml", {**form, "api_key": partner["raw"]}))
+    root = xml(client.post("/open311/v2/requests.xml", form, headers=key))
     assert root.find("request/service_request_id").text
     bad = [
         ({**form, "service_code": ""}, 400),
@@ -206,7 +207,7 @@ def test_post_request_needs_a_partner_key_and_creates_a_tip(world, partner) -> N
     ]
     before = Tip.objects.count()
     for data, status in bad:
-        response = client.post("/open311/v2/requests.json", {**data, "api_key": partner["raw"]})
+        response = client.post("/open311/v2/requests.json", data, headers=key)
         assert response.status_code == status, data
         assert list(response.json()[0]) == ["code", "description"]
     assert Tip.objects.count() == before
@@ -235,3 +236,125 @@ def test_the_georeport_client_from_pypi_reads_our_endpoint(world, live_server) -
         found = client.get_service_requests(service_code="fire_hazard", status="open")
         found = found if isinstance(found, list) else [found]  # xmltodict: one element is a dict
         assert [item["service_request_id"] for item in found] == [tip.reference]
+
+
+# --- issue 13: what the public read shows, and where a partner key may travel -----------------------
+
+PRECISE = (26.071234, 119.251789)  # a doorstep inside the community
+
+
+def test_the_public_read_rounds_positions_to_about_100_m(world) -> None:
+    # given a public tip filed at a doorstep, to the metre
+    tip = services.tip_submit(
+        reporter=world["citizen"], category_code="fire_hazard", description="Exit", lat=PRECISE[0], lon=PRECISE[1]
+    )
+    # when anyone reads it back, as a list, alone and as XML
+    listed = next(item for item in get("requests.json").json() if item["service_request_id"] == tip.reference)
+    alone = get(f"requests/{tip.reference}.json").json()[0]
+    as_xml = xml(get(f"requests/{tip.reference}.xml")).find("request")
+    # then the position is on a 0.001° grid (≈ 111 m north-south, ≈ 100 m east-west here)
+    assert (listed["lat"], listed["long"]) == (26.071, 119.252)
+    assert (alone["lat"], alone["long"]) == (26.071, 119.252)
+    assert (as_xml.findtext("lat"), as_xml.findtext("long")) == ("26.071", "119.252")
+
+
+def test_the_public_read_shows_no_staff_note(world) -> None:
+    # given a tip whose handling staff wrote internal notes on it
+    tip = services.tip_submit(
+        reporter=world["citizen"], category_code="urban_management", description="Pothole", lat=26.07, lon=119.25
+    )
+    staff = world["district_staff"]
+    services.case_transition(tip=tip, actor=staff, action="accept", note="Reporter lives at No. 5, the neighbour")
+    services.case_transition(tip=tip, actor=staff, action="assign", note="Street office: call Mr Lin on 138")
+    # when anyone reads it
+    body = get(f"requests/{tip.reference}.json")
+    # then status_notes is the public status only, and no note appears anywhere in the answer
+    assert body.json()[0]["status_notes"] == "Assigned to Test Street Office."
+    assert "No. 5" not in body.content.decode()
+    assert "Mr Lin" not in body.content.decode()
+    assert "Mr Lin" not in get("requests.xml").content.decode()
+
+
+def test_a_partners_own_address_text_is_not_read_back_only_a_door_plates_name(world, partner) -> None:
+    # given a partner's tip with a precise address, and a tip from a printed door plate
+    key = {"X-Api-Key": partner["raw"]}
+    form = {"service_code": "fire_hazard", "lat": 26.07, "long": 119.25, "description": "Exit blocked"}
+    posted = Client().post(
+        "/open311/v2/requests.json", {**form, "address_string": "No. 5 Guxi lane, room 301"}, headers=key
+    )
+    services.place_code_create(actor=world["district_staff"], code="gate-5", name="Gate 5", lat=26.07, lon=119.25)
+    plate = services.tip_submit(
+        reporter=world["citizen"],
+        category_code="fire_hazard",
+        description="Exit",
+        lat=None,
+        lon=None,
+        place_code="gate-5",
+    )
+    # when anyone reads them
+    by_id = {item["service_request_id"]: item for item in get("requests.json").json()}
+    # then the partner's address text is not shown; the plate's public name is, with its code
+    assert by_id[posted.json()[0]["service_request_id"]]["address"] == ""
+    assert (by_id[plate.reference]["address"], by_id[plate.reference]["address_id"]) == ("Gate 5", "gate-5")
+
+
+def test_a_key_in_the_query_string_is_refused_with_400(tips, partner) -> None:
+    # when a partner sends its valid key as the spec's api_key parameter, in the URL
+    response = get("requests.json", api_key=partner["raw"])
+    # then 400, telling where the key belongs; the sensitive tips are not listed
+    assert response.status_code == 400
+    assert response.json() == [
+        {"code": 400, "description": "Send the partner key in the X-Api-Key header, not as an api_key parameter."}
+    ]
+    assert get(f"requests/{tips['sensitive'].reference}.json", api_key=partner["raw"]).status_code == 400
+
+
+def test_a_key_in_the_post_body_is_refused_with_400_and_files_nothing(world, partner) -> None:
+    form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
+    before = Tip.objects.count()
+    as_form = Client().post("/open311/v2/requests.json", {**form, "api_key": partner["raw"]})
+    as_json = Client().post(
+        "/open311/v2/requests.json", {**form, "api_key": partner["raw"]}, content_type="application/json"
+    )
+    in_query = Client().post(f"/open311/v2/requests.json?api_key={partner['raw']}", form)
+    assert (as_form.status_code, as_json.status_code, in_query.status_code) == (400, 400, 400)
+    assert Tip.objects.count() == before
+
+
+def test_a_key_in_the_header_reads_the_sensitive_categories(tips, partner) -> None:
+    refs = {item["service_request_id"] for item in get("requests.json", key=partner["raw"]).json()}
+    assert tips["sensitive"].reference in refs
+    assert get(f"requests/{tips['sensitive'].reference}.json", key=partner["raw"]).status_code == 200
+
+
+def test_a_deactivated_key_stops_working(world, partner) -> None:
+    # given a partner key that works
+    client, key = Client(), {"X-Api-Key": partner["raw"]}
+    form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
+    assert client.post("/open311/v2/requests.json", form, headers=key).status_code == 201
+    before = Tip.objects.count()
+    # when the administrators deactivate the key
+    partner["key"].is_active = False
+    partner["key"].save(update_fields=["is_active"])
+    # then a POST with it is refused with 403 and files nothing
+    response = client.post("/open311/v2/requests.json", form, headers=key)
+    assert response.status_code == 403
+    assert response.json() == [{"code": 403, "description": "The partner key is not valid."}]
+    assert Tip.objects.count() == before
+
+
+def test_a_deactivated_partner_account_stops_its_key(world, partner, tips) -> None:
+    # given a partner key that works
+    client, key = Client(), {"X-Api-Key": partner["raw"]}
+    form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
+    assert client.post("/open311/v2/requests.json", form, headers=key).status_code == 201
+    before = Tip.objects.count()
+    # when the partner's service account is deactivated (its key left as it was)
+    partner["user"].is_active = False
+    partner["user"].save(update_fields=["is_active"])
+    # then its key neither files (403, nothing stored) nor reads the sensitive categories
+    response = client.post("/open311/v2/requests.json", form, headers=key)
+    assert response.status_code == 403
+    assert response.json() == [{"code": 403, "description": "The partner key is not valid."}]
+    assert Tip.objects.count() == before
+    assert get(f"requests/{tips['sensitive'].reference}.json", key=partner["raw"]).status_code == 403

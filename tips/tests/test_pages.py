@@ -18,7 +18,7 @@ def client_for(user) -> Client:
 
 
 def test_the_tip_form_is_prefilled_from_a_place_code_and_submits(world) -> None:
-    services.place_code_create(code="gate-9", name="North gate", lat=26.071, lon=119.251)
+    services.place_code_create(actor=world["district_staff"], code="gate-9", name="North gate", lat=26.071, lon=119.251)
     client = client_for(world["citizen"])
     page = client.get("/tips/new/?place=gate-9").content.decode()
     assert "North gate" in page
@@ -52,7 +52,8 @@ def test_the_tip_form_shows_a_refusal_and_stores_nothing(world) -> None:
         {"category": "other", "description": "x", "lat": "26.07", "lon": "119.25", "photos": upload(b"MZ\x90\x00")},
     )
     assert response.status_code == 415
-    assert "not a JPEG, PNG or WebP" in response.content.decode()
+    # the refusal in the page's language (Chinese by default), without a byte count or English
+    assert "第 1 张照片不是 JPEG、PNG 或 WebP 图片。" in response.content.decode()
     assert Tip.objects.count() == 0
     assert len(stored_files()) == before
 
