@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -89,6 +89,21 @@ def _remember(sender: object, request: HttpRequest | None = None, **kwargs: obje
         request.fubi_exception = sys.exc_info()[1]
 
 
+def drop_dead_connections() -> None:
+    """Close this thread's database connections that the outage left unusable, so that the next
+    request connects afresh. A server does this when the request ends (Django's request_finished);
+    doing it here keeps a worker whose connection died outside a transaction from answering 503
+    until it is recycled, whatever runs it (a test client sends no request_finished)."""
+    for alias in connections:
+        wrapper = connections[alias]
+        if wrapper.connection is None or wrapper.in_atomic_block:
+            continue
+        try:
+            wrapper.close_if_unusable_or_obsolete()
+        except DatabaseError:
+            wrapper.connection = None  # closing a dead connection failed too: forget it
+
+
 class FailureMiddleware:
     """Outermost: a request id for every request, and the answers above for uncaught errors."""
 
@@ -105,6 +120,8 @@ class FailureMiddleware:
                     response = unavailable_response(request)
                 elif is_api(request):
                     response = server_error_response(request)
+            if response.status_code == 503:
+                drop_dead_connections()  # an outage here or in config/api.py's handler
             response["X-Request-ID"] = REQUEST_ID.get()
             return response
         finally:

@@ -118,3 +118,32 @@ def test_a_proxy_request_id_is_kept_only_when_it_looks_like_one() -> None:
     assert request_id_new("lb-4f2a9c1e77") == "lb-4f2a9c1e77"
     assert len(request_id_new("<script>")) == 32
     assert len(request_id_new("x" * 200)) == 32
+
+
+def test_a_connection_that_died_between_requests_is_dropped_so_the_next_request_succeeds(transactional_db) -> None:
+    # given a worker thread whose connection PostgreSQL ended (a restart, an admin's terminate)
+    # while no transaction was open
+    import psycopg
+
+    assert client().get("/api/v1/tips/categories").status_code == 200
+    pid = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    # when the next request meets the dead connection, it is told 503 unavailable
+    met = client().get("/api/v1/tips/categories")
+    assert met.status_code == 503
+    assert met.json()["code"] == "unavailable"
+
+    # then the dead connection was dropped, and the request after it connects afresh and succeeds
+    assert connection.connection is None
+    after = client().get("/api/v1/tips/categories")
+    assert after.status_code == 200
+    assert connection.connection.info.backend_pid != pid
