@@ -3,15 +3,14 @@ line and see the line-numbered report (nothing imported), upload the corrected f
 grid's printable PDF and watch its progress bar reach 100 % while the job runs, then download it."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from accounts.services import grid_membership_add
 from accounts.tests.factories import GridFactory, box
 from tests.conftest import browser_login, screenshot
+from tests.races import Background, background
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,20 +27,12 @@ def plates_csv(*, bad_line: bool) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
-def run_outbox_soon(key: str) -> threading.Thread:
+def run_outbox_soon(key: str) -> Background:
     """The relay's part: run the queued job in another thread (its own connection), as a worker
     would, while the page polls its progress."""
     from core.outbox import outbox_run_here
 
-    def run() -> None:
-        try:
-            outbox_run_here(keys=[key])
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
+    return background(lambda: outbox_run_here(keys=[key]))
 
 
 def test_staff_import_plates_fix_a_bad_line_and_print_the_grids_pdf(new_page, make_user, password, settings) -> None:

@@ -1,7 +1,5 @@
 """Idempotency-Key: replay, reuse with another body, failures, and a racing twin."""
 
-import threading
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -9,6 +7,7 @@ from django.test import Client
 from accounts.models import Agency
 from conftest import login_token
 from core.models import IdempotencyRecord
+from tests.races import race
 
 pytestmark = pytest.mark.urls("core.tests.idempotency_urls")
 
@@ -85,21 +84,7 @@ def test_overlong_key_is_400(make_user) -> None:
 def test_racing_twins_act_once(make_user) -> None:
     # given one user firing the same request from 6 threads at once
     token = login_token(Client(), make_user().email)
-    results: list[int] = []
-    barrier = threading.Barrier(6)
-
-    def fire() -> None:
-        try:
-            barrier.wait()
-            results.append(post(Client(), token, {"name": "Raced", "sleep": 0.2}, "race-key").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=fire) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(lambda _: post(Client(), token, {"name": "Raced", "sleep": 0.2}, "race-key").status_code, range(6))
     # then every answer is the same success and exactly one agency exists
     assert results == [201] * 6
     assert Agency.objects.filter(name="Raced").count() == 1

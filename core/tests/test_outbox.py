@@ -14,7 +14,7 @@ import pytest
 import redis
 from celery import Celery
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from core.outbox import (
     outbox_stats,
 )
 from core.tests import outbox_probe
+from tests.races import background
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 RECORD = "core.tests.outbox_probe.record_task"
@@ -162,10 +163,8 @@ def test_two_relays_never_take_the_same_message() -> None:
             list(OutboxMessage.objects.select_for_update().filter(key="test:locked"))
             taken.set()
             release.wait(10)
-        connection.close()
 
-    thread = threading.Thread(target=first_relay)
-    thread.start()
+    thread = background(first_relay)
     try:
         assert taken.wait(10)
         # when a second relay runs meanwhile, then it skips it rather than sending it again

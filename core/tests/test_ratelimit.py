@@ -2,18 +2,16 @@
 cache table and Redis), the window's Retry-After, and failing open."""
 
 import os
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import close_old_connections, connection
 from django.test import override_settings
 
 from core.errors import RateLimitedError
 from core.ratelimit import Rate, rate_limit_hit, rate_parse
+from tests.races import race
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
@@ -70,24 +68,10 @@ def test_an_unknown_scope_is_a_configuration_error(settings) -> None:
         hit("nope")
 
 
-def race(jobs: int) -> Counter:
+def burst(jobs: int) -> Counter:
     """Every job hits the same limit at once, on its own thread and database connection."""
-    barrier = threading.Barrier(jobs)
-
-    def job(_n: int) -> str:
-        try:
-            barrier.wait(timeout=30)
-            hit()
-            return "ok"
-        except RateLimitedError as error:
-            return error.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes = Counter(pool.map(job, range(jobs)))
-    close_old_connections()
-    return outcomes
+    results = race(lambda _: hit(), range(jobs), expected=RateLimitedError)
+    return Counter(result.code if isinstance(result, RateLimitedError) else "ok" for result in results)
 
 
 DATABASE_CACHE = {"default": {"BACKEND": "core.cache.DatabaseCache", "LOCATION": "fubi_cache"}}
@@ -103,7 +87,7 @@ def test_a_burst_of_parallel_requests_gets_exactly_the_limit_through(settings, c
         cache.clear()
         try:
             # when they all count at once
-            outcomes = race(16)
+            outcomes = burst(16)
         finally:
             cache.clear()
     # then exactly three get through: no increment is lost between a read and a write

@@ -1,45 +1,15 @@
 """Races on PostgreSQL with real threads: no overdraft, exact totals, no deadlock, one payout per key."""
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import AgencyFactory, UserFactory
 from ledger import selectors, services
 from ledger.errors import InsufficientFundsError
 from ledger.models import Posting, Transaction
 from ledger.reconciliation import reconciliation_report
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(count: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    """Start `count` threads at once (a barrier), each calling work(i) on its own connection."""
-    barrier = threading.Barrier(count)
-    results: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait()
-            outcome = work(i)
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, errors
 
 
 def _citizen_with(points: int) -> tuple:
@@ -72,15 +42,13 @@ def test_twenty_concurrent_spends_never_overdraw_one_account():
             return "refused"
         return "ok"
 
-    results, errors = run_in_threads(20, spend)
+    results = race(spend, range(20))
 
     # then exactly 10 succeed, the wallet is at zero, never below, and the books reconcile
-    assert errors == []
-    assert results.count("ok") == 10
-    assert results.count("refused") == 10
+    assert sorted(results) == ["ok"] * 10 + ["refused"] * 10
     assert selectors.account_balance(wallet) == {"balance": 0, "held": 0, "available": 0}
     assert min(Posting.objects.filter(account=wallet).values_list("balance_after", flat=True)) == 0
-    assert reconciliation_report()["ok"]
+    assert reconciliation_report()["mismatches"] == []
 
 
 def test_concurrent_holds_never_hold_more_than_available():
@@ -93,11 +61,10 @@ def test_concurrent_holds_never_hold_more_than_available():
             return "refused"
         return "ok"
 
-    results, errors = run_in_threads(12, place)
-    assert errors == []
-    assert results.count("ok") == 3
+    results = race(place, range(12))
+    assert sorted(results) == ["ok"] * 3 + ["refused"] * 9
     assert selectors.account_balance(wallet) == {"balance": 100, "held": 90, "available": 10}
-    assert reconciliation_report()["ok"]
+    assert reconciliation_report()["mismatches"] == []
 
 
 def test_opposite_transfers_between_two_accounts_never_deadlock():
@@ -114,15 +81,14 @@ def test_opposite_transfers_between_two_accounts_never_deadlock():
             )
         return i
 
-    results, errors = run_in_threads(16, shuffle)
+    results = race(shuffle, range(16))
 
     # then no thread failed (no deadlock), and the points are all still there
-    assert errors == []
-    assert len(results) == 16
+    assert results == list(range(16))
     a = selectors.account_balance(alice)["balance"]
     b = selectors.account_balance(bob)["balance"]
     assert (a, b) == (1_000, 1_000)
-    assert reconciliation_report()["ok"]
+    assert reconciliation_report()["mismatches"] == []
 
 
 def test_the_same_payout_key_posted_by_many_threads_pays_once():
@@ -135,8 +101,7 @@ def test_the_same_payout_key_posted_by_many_threads_pays_once():
         )
         return tx.pk
 
-    results, errors = run_in_threads(10, pay)
-    assert errors == []
+    results = race(pay, range(10))
     assert len(set(results)) == 1
     assert Transaction.objects.filter(idempotency_key="task:7:claim:9:payout").count() == 1
     assert selectors.account_balance(wallet)["balance"] == 101
@@ -156,10 +121,9 @@ def test_racing_capture_and_release_close_a_hold_once():
             return "closed"
         return "ok"
 
-    results, errors = run_in_threads(8, close)
-    assert errors == []
-    assert results.count("ok") == 1
-    assert reconciliation_report()["ok"]
+    results = race(close, range(8))
+    assert sorted(results) == ["closed"] * 7 + ["ok"]
+    assert reconciliation_report()["mismatches"] == []
 
 
 def test_first_use_of_a_wallet_and_a_system_shard_from_many_threads_makes_one_row():
@@ -170,6 +134,5 @@ def test_first_use_of_a_wallet_and_a_system_shard_from_many_threads_makes_one_ro
         shard = services.system_account("redeemed", counterparty_id=wallet.pk)
         return wallet.pk, shard.pk
 
-    results, errors = run_in_threads(10, first_use)
-    assert errors == []
+    results = race(first_use, range(10))
     assert len(set(results)) == 1

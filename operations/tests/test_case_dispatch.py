@@ -2,11 +2,9 @@
 budget, offered to the nearest on-call volunteers; the case's timeline records who accepted."""
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from operations.models import CaseDispatch
 from operations.services import case_dispatch
 from tasks_app import services as task_services
 from tasks_app.models import DispatchOffer, OfferStatus, Task
+from tests.races import race
 from tips import services as tip_services
 from tips.models import CaseEvent
 
@@ -133,23 +132,12 @@ def test_a_replayed_dispatch_funds_once(world, volunteers, sos_case, api_as):
 def test_two_racing_connections_with_one_key_fund_once(world, volunteers, sos_case):
     # given the same staff member's dispatch sent twice at once on two connections
     token = login_token(Client(), world["community_staff"].email)
-    answers: list[tuple[int, dict]] = []
-    barrier = threading.Barrier(2)
 
-    def fire() -> None:
-        try:
-            api = ApiClient(token)
-            barrier.wait()
-            response = dispatch(api, sos_case.id, {"count": 2, "points": 150}, key="race-dispatch")
-            answers.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def fire(_: int) -> tuple[int, dict]:
+        response = dispatch(ApiClient(token), sos_case.id, {"count": 2, "points": 150}, key="race-dispatch")
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=fire) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = race(fire, range(2))
     # then both get the one answer, and one task was funded once
     assert [status for status, _body in answers] == [201, 201]
     assert answers[0][1] == answers[1][1]

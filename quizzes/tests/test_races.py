@@ -1,7 +1,5 @@
 """Pay-once for a pass under a replayed Idempotency-Key and under races of real connections."""
 
-import threading
-
 import pytest
 from django.test import Client
 
@@ -10,7 +8,7 @@ from quizzes import services
 from quizzes.models import Attempt, QuizPass
 from quizzes.tests.conftest import answers_for, assert_books_whole, right_answers, wallet
 from rewards.models import Redemption
-from rewards.tests.conftest import run_in_threads
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,15 +45,9 @@ def test_two_connections_submitting_one_attempt_score_it_once(citizen, make_quiz
     token = login_token(Client(), citizen.email)
     attempt = _attempt(ApiClient(token), quiz.pk)
     body = {"answers": answers_for(attempt, 5)}
-    start = threading.Barrier(2)
-
-    def submit(n: int):
-        client = ApiClient(token)
-        start.wait()
-        return client.post(f"/attempts/{attempt['id']}/answers", body)
 
     # when both submit at the same moment
-    responses = run_in_threads(submit, [0, 1], workers=2)
+    responses = race(lambda _: ApiClient(token).post(f"/attempts/{attempt['id']}/answers", body), range(2))
 
     # then one scores and pays, the other is told already_submitted
     assert sorted(r.status_code for r in responses) == [200, 409]
@@ -75,15 +67,13 @@ def test_two_passing_attempts_racing_pay_the_quiz_once(citizen, make_quiz):
         (a, [{"question_id": i.question_id, "choice_ids": right_answers(i.question)} for i in a.items.all()])
         for a in attempts
     ]
-    start = threading.Barrier(2)
 
     def submit(plan):
         attempt, answers = plan
-        start.wait()
         return services.attempt_submit(attempt=Attempt.objects.get(pk=attempt.pk), answers=answers)
 
     # when both are submitted at once on two connections
-    results = run_in_threads(submit, plans, workers=2)
+    results = race(submit, plans)
 
     # then both are scored full marks, but the quiz paid this citizen once and reserved one prize
     assert sorted(r.score for r in results) == [100, 100]

@@ -2,12 +2,10 @@
 
 import itertools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from djmoney.money import Money
 
 from accounts.services import pickup_point_membership_add
@@ -116,18 +114,3 @@ def assert_ledger_reconciles() -> None:
 def assert_no_negative_citizen_balance() -> None:
     assert not Account.objects.filter(kind="citizen", posted__lt=0).exists()
     assert not Account.objects.filter(kind="citizen", held__lt=0).exists()
-
-
-def run_in_threads(fn: Callable[[Any], Any], args: list, workers: int) -> list:
-    """Call fn(arg) for every arg on `workers` real threads, each with its own database connection."""
-
-    def wrapped(arg: Any) -> Any:
-        try:
-            return fn(arg)
-        except Exception as error:  # the test inspects what each racer got
-            return error
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(wrapped, args))

@@ -1,21 +1,19 @@
 """Races on PostgreSQL with real threads: stock and per-person limits hold under contention."""
 
-import threading
-
 import pytest
 from django.test import Client
 
 from accounts.models import User
 from conftest import ApiClient, login_token
 from rewards import services
-from rewards.errors import LimitReachedError, OutOfStockError
+from rewards.errors import AlreadyFulfilledError, LimitReachedError, OutOfStockError, RedemptionNotReservedError
 from rewards.models import Redemption, RedemptionStatus, RedemptionTally, RewardKind
 from rewards.tests.conftest import (
     assert_ledger_reconciles,
     assert_no_negative_citizen_balance,
-    run_in_threads,
     wallet,
 )
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,20 +24,21 @@ def test_500_citizens_racing_for_10_items_make_exactly_10_orders(give_points, ma
     users = User.objects.bulk_create([User(email=f"racer{n}@example.com") for n in range(500)])
     for user in users:
         give_points(user, 80)
-    start = threading.Barrier(40)
-
-    def attempt(user: User) -> Redemption:
-        if user.pk <= users[39].pk:
-            start.wait()  # the first 40 leave together
-        return services.reward_redeem(reward_id=reward.pk, user=user, quantity=1, pickup_point_id=pickup_point.pk)
 
     # when all 500 try at once on 40 threads
-    results = run_in_threads(attempt, users, workers=40)
+    results = race(
+        lambda user: services.reward_redeem(
+            reward_id=reward.pk, user=user, quantity=1, pickup_point_id=pickup_point.pk
+        ),
+        users,
+        threads=40,
+        expected=OutOfStockError,
+    )
 
     # then exactly 10 win, every loser is told out_of_stock, and nothing else went wrong
     winners = [r for r in results if isinstance(r, Redemption)]
     losers = [r for r in results if isinstance(r, OutOfStockError)]
-    assert len(winners) == 10, [r for r in results if not isinstance(r, (Redemption, OutOfStockError))][:3]
+    assert len(winners) == 10
     assert len(losers) == 490
     reward.refresh_from_db()
     assert reward.stock_left == 0
@@ -61,24 +60,20 @@ def test_one_citizen_racing_past_the_per_person_limit_through_the_api(citizen, m
     # given a limit of 2 per person, plenty of stock and plenty of points
     reward = make_reward(kind=RewardKind.PHYSICAL, price=10, stock=100, limit=2)
     token = login_token(Client(), citizen.email)
-    start = threading.Barrier(20)
 
     def attempt(n: int):
-        client = ApiClient(token)
-        start.wait()
-        return client.post(
+        return ApiClient(token).post(
             f"/rewards/{reward.pk}/redemptions",
             {"quantity": 1, "pickup_point_id": pickup_point.pk},
             headers={"Idempotency-Key": f"race-{n}"},
         )
 
     # when the same citizen fires 20 orders at once, each with its own Idempotency-Key
-    responses = run_in_threads(attempt, list(range(20)), workers=20)
+    responses = race(attempt, range(20))
 
     # then exactly 2 succeed and 18 are refused with limit_reached
     codes = sorted(r.status_code for r in responses)
-    assert codes.count(201) == 2, [r.content for r in responses if r.status_code not in (201, 409)][:2]
-    assert codes.count(409) == 18
+    assert codes == [201] * 2 + [409] * 18, [r.content for r in responses if r.status_code not in (201, 409)][:2]
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"limit_reached"}
     assert Redemption.objects.filter(user=citizen, reward=reward).count() == 2
     reward.refresh_from_db()
@@ -91,19 +86,16 @@ def test_one_citizen_firing_the_same_keyed_order_at_once_orders_once(citizen, ma
     # given a citizen with points and plenty of stock
     reward = make_reward(kind=RewardKind.PHYSICAL, price=10, stock=100)
     token = login_token(Client(), citizen.email)
-    start = threading.Barrier(12)
 
     def attempt(_: int):
-        client = ApiClient(token)
-        start.wait()
-        return client.post(
+        return ApiClient(token).post(
             f"/rewards/{reward.pk}/redemptions",
             {"quantity": 1, "pickup_point_id": pickup_point.pk},
             headers={"Idempotency-Key": "one-tap"},
         )
 
     # when the app sends the same order 12 times at once (a retry storm), all with one key
-    responses = run_in_threads(attempt, list(range(12)), workers=12)
+    responses = race(attempt, range(12))
 
     # then every answer is the same order, and only one was made and paid for
     assert {r.status_code for r in responses} == {201}, [r.content for r in responses][:2]
@@ -122,11 +114,13 @@ def test_virtual_codes_go_to_exactly_one_order_each(make_user, give_points, make
     for user in users:
         give_points(user, 10)
 
-    results = run_in_threads(lambda user: services.reward_redeem(reward_id=reward.pk, user=user), users, workers=15)
+    results = race(
+        lambda user: services.reward_redeem(reward_id=reward.pk, user=user), users, threads=15, expected=OutOfStockError
+    )
 
     winners = [r for r in results if isinstance(r, Redemption)]
     assert len(winners) == 5
-    assert all(isinstance(r, OutOfStockError) for r in results if not isinstance(r, Redemption))
+    assert sum(isinstance(r, OutOfStockError) for r in results) == 25
     handed = [code for w in winners for code in Redemption.objects.get(pk=w.pk).voucher_codes]
     assert len(handed) == len(set(handed)) == 5
     assert_ledger_reconciles()
@@ -136,10 +130,12 @@ def test_the_same_order_fulfilled_twice_at_once_is_handed_over_once(citizen, cle
     reward = make_reward(price=80, stock=5)
     order = services.reward_redeem(reward_id=reward.pk, user=citizen, pickup_point_id=pickup_point.pk)
 
-    results = run_in_threads(lambda _: services.redemption_fulfil(code=order.code, clerk=clerk), [1, 2, 3, 4], 4)
+    results = race(
+        lambda _: services.redemption_fulfil(code=order.code, clerk=clerk), range(4), expected=AlreadyFulfilledError
+    )
 
     assert sum(isinstance(r, Redemption) for r in results) == 1
-    assert sum(getattr(r, "code", None) == "already_fulfilled" for r in results) == 3
+    assert sum(isinstance(r, AlreadyFulfilledError) for r in results) == 3
     assert wallet(citizen) == {"balance": 920, "held": 0, "available": 920}
     assert_ledger_reconciles()
 
@@ -158,10 +154,18 @@ def test_cancel_racing_expiry_gives_back_once(citizen, make_reward, pickup_point
             return services.redemption_cancel(redemption_id=order.pk, user=citizen)
         return services.redemptions_expire()
 
-    run_in_threads(act, ["cancel", "expire", "expire", "cancel"], workers=4)
+    cancelled, *expired, cancelled_again = race(
+        act, ["cancel", "expire", "expire", "cancel"], expected=RedemptionNotReservedError
+    )
 
+    # then whichever came first, it alone gave back: either a cancel (both cancels answer the
+    # cancelled order, no expiry ran) or an expiry (it expired one order, both cancels are refused)
     order.refresh_from_db()
-    assert order.status in (RedemptionStatus.CANCELLED, RedemptionStatus.EXPIRED)
+    outcome = (order.status, sorted(expired), [type(cancelled), type(cancelled_again)])
+    assert outcome in [
+        (RedemptionStatus.CANCELLED, [0, 0], [Redemption, Redemption]),
+        (RedemptionStatus.EXPIRED, [0, 1], [RedemptionNotReservedError, RedemptionNotReservedError]),
+    ]
     reward.refresh_from_db()
     assert reward.stock_left == 5
     assert RedemptionTally.objects.get(user=citizen, reward=reward).quantity == 0
@@ -171,10 +175,10 @@ def test_cancel_racing_expiry_gives_back_once(citizen, make_reward, pickup_point
 
 def test_limit_holds_for_one_citizen_racing_in_the_service(citizen, make_reward, pickup_point):
     reward = make_reward(price=10, stock=100, limit=3)
-    results = run_in_threads(
+    results = race(
         lambda _: services.reward_redeem(reward_id=reward.pk, user=citizen, pickup_point_id=pickup_point.pk),
-        list(range(12)),
-        workers=12,
+        range(12),
+        expected=LimitReachedError,
     )
     assert sum(isinstance(r, Redemption) for r in results) == 3
     assert sum(isinstance(r, LimitReachedError) for r in results) == 9

@@ -3,45 +3,25 @@
 import random
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import close_old_connections, connection
 
 from accounts.tests.factories import UserFactory
 from core.errors import DomainError
 from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus, Task
 from tasks_app.tests.conftest import assert_escrow_exact, escrow_balance
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 24  # PostgreSQL allows 100 connections and other runs share it
 
 
-def run_in_threads(jobs, threads: int = THREADS) -> list[str]:
-    """Run callables at once on real threads with their own connections; return outcome codes."""
-    barrier = threading.Barrier(min(threads, len(jobs)))
-
-    def worker(chunk):
-        outcomes = []
-        try:
-            barrier.wait(timeout=30)
-            for job in chunk:
-                try:
-                    job()
-                    outcomes.append("ok")
-                except DomainError as error:
-                    outcomes.append(error.code)
-        finally:
-            connection.close()
-        return outcomes
-
-    chunks = [jobs[i::threads] for i in range(min(threads, len(jobs)))]
-    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-        results = list(pool.map(worker, chunks))
-    close_old_connections()
-    return [outcome for chunk in results for outcome in chunk]
+def race_outcomes(jobs, threads: int = THREADS) -> list[str]:
+    """Run the callables at once on racing connections; each one's outcome: "ok" or its domain error's code."""
+    results = race(jobs, threads=threads, expected=DomainError)
+    return [result.code if isinstance(result, DomainError) else "ok" for result in results]
 
 
 def test_two_hundred_citizens_race_for_five_places(make_task) -> None:
@@ -49,7 +29,7 @@ def test_two_hundred_citizens_race_for_five_places(make_task) -> None:
     task = make_task(headcount=5)
     users = UserFactory.create_batch(200)
     # when all of them claim at once
-    outcomes = run_in_threads([lambda user=user: services.claim_create(task=task, user=user) for user in users])
+    outcomes = race_outcomes([lambda user=user: services.claim_create(task=task, user=user) for user in users])
     # then exactly 5 won, every other one heard task_full, and the counter agrees with the rows
     counts = Counter(outcomes)
     assert counts == {"ok": 5, "task_full": 195}
@@ -60,7 +40,7 @@ def test_two_hundred_citizens_race_for_five_places(make_task) -> None:
 
 def test_one_citizen_racing_himself_holds_one_place(make_task, citizen) -> None:
     task = make_task(headcount=5)
-    outcomes = run_in_threads([lambda: services.claim_create(task=task, user=citizen) for _ in range(30)], threads=15)
+    outcomes = race_outcomes([lambda: services.claim_create(task=task, user=citizen) for _ in range(30)], threads=15)
     assert Counter(outcomes) == {"ok": 1, "already_claimed": 29}
     task.refresh_from_db()
     assert task.slots_taken == 1
@@ -85,7 +65,7 @@ def test_claims_cancels_and_publishing_racing_keep_escrow_exact(agency, staff, m
     jobs.append(lambda: services.task_cancel(task=drafts[0], user=staff))
     rng.shuffle(jobs)
     # when everything runs at once
-    outcomes = run_in_threads(jobs)
+    outcomes = race_outcomes(jobs)
     # then no unexpected error happened and the escrow equals exactly the points still promised
     assert set(outcomes) <= {"ok", "task_full", "task_not_open", "claim_not_cancellable", "task_not_draft"}
     assert_escrow_exact(agency)
@@ -124,7 +104,7 @@ def test_racing_approvals_pay_once(agency, make_task, citizen, staff) -> None:
     services.checkin_record(
         claim=claim, kind="out", lat=SITE[0], lon=SITE[1], accuracy_m=5, recorded_at=now + timedelta(seconds=1)
     )
-    outcomes = run_in_threads([lambda: services.claim_approve(claim=claim, user=staff) for _ in range(20)], threads=10)
+    outcomes = race_outcomes([lambda: services.claim_approve(claim=claim, user=staff) for _ in range(20)], threads=10)
     assert Counter(outcomes) == {"ok": 20}
     assert wallet_balance(citizen) == 100
     assert_escrow_exact(agency)
@@ -135,7 +115,7 @@ def test_one_citizen_claiming_many_tasks_at_once_stays_within_the_daily_limit(ma
     settings.FUBI_MAX_CLAIMS_PER_DAY = 3
     open_tasks = [make_task() for _ in range(12)]
     # when one citizen claims all of them at once
-    outcomes = run_in_threads([lambda task=task: services.claim_create(task=task, user=citizen) for task in open_tasks])
+    outcomes = race_outcomes([lambda task=task: services.claim_create(task=task, user=citizen) for task in open_tasks])
     # then exactly 3 went through, the rest heard rate_limited, and no place was taken for them
     assert Counter(outcomes) == {"ok": 3, "rate_limited": 9}
     assert Claim.objects.filter(user=citizen).count() == 3
@@ -163,26 +143,17 @@ def test_a_fix_judged_while_the_other_tasks_fix_is_uncommitted_waits_for_it(make
         services.checkin_record(claim=claim, kind="in", lat=at[0], lon=at[1], accuracy_m=10, recorded_at=now, now=now)
 
     def slow_first() -> None:
-        try:
-            with transaction.atomic():  # a request whose transaction commits only at its end
-                check_in(claim_here, SITE)
-                first_recorded.set()
-                time.sleep(1)
-        finally:
-            connection.close()
+        with transaction.atomic():  # a request whose transaction commits only at its end
+            check_in(claim_here, SITE)
+            first_recorded.set()
+            time.sleep(1)
 
     def second() -> None:
-        try:
-            assert first_recorded.wait(timeout=30)
-            check_in(claim_there, far)
-        finally:
-            connection.close()
+        assert first_recorded.wait(timeout=30)
+        check_in(claim_there, far)
 
     # when the second check-in is judged while the first is not committed yet
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(slow_first), pool.submit(second)]:
-            future.result()
-    close_old_connections()
+    race([slow_first, second])
     # then it waited for the first and saw it: flagged, and both claims are held
     assert CheckIn.objects.get(claim=claim_there).flags == ["overlapping_claims", "impossible_travel"]
     assert CheckIn.objects.get(claim=claim_here).flags == ["overlapping_claims", "impossible_travel"]

@@ -24,6 +24,7 @@ from ledger import services as ledger_services
 from ledger.models import TransactionKind
 from tests.conftest import subprocess_database_url
 from tests.faults.machinery import RedisServer, start_worker, stop_worker, wait_for, worker_ready
+from tests.races import background
 
 VISIBILITY_TIMEOUT = 6  # seconds: the worker's redelivery of a dead worker's job
 _keys = itertools.count()
@@ -108,15 +109,9 @@ def relay_app(broker_url: str) -> Celery:
 def relay(on_the_faults_redis, redis_server):
     """The outbox relay (manage.py outbox_relay's loop) in a thread of this process."""
     stop = threading.Event()
-
-    def run() -> None:
-        try:
-            outbox_relay_run(stop=stop, poll=0.1, app=relay_app(redis_server.url))
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, name="outbox-relay", daemon=True)
-    thread.start()
+    thread = background(
+        lambda: outbox_relay_run(stop=stop, poll=0.1, app=relay_app(redis_server.url)), name="outbox-relay", daemon=True
+    )
     yield thread
     stop.set()
     thread.join(15)

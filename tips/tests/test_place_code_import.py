@@ -234,26 +234,18 @@ def test_the_copy_fast_path_writes_the_rows_the_orm_would(world) -> None:
 def test_a_code_taken_by_a_racer_between_the_check_and_the_write_rolls_the_whole_file_back(world, monkeypatch):
     # given a file of three plates, and another staff member who takes one of its codes on their own
     # connection after the file was checked and before it is written
-    import threading
-
-    from django.db import connection
+    from tests.races import elsewhere
 
     importer = importlib.import_module("tips.services.place_code_import")  # the module, not the function
 
     copy = importer.place_codes_copy
 
     def racer_then_copy(*, places):
-        def take() -> None:
-            try:
-                services.place_code_create(
-                    actor=world["district_staff"], code="gate-2", name="Racer", lat=26.071, lon=119.251
-                )
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=take)
-        thread.start()
-        thread.join()
+        elsewhere(
+            lambda: services.place_code_create(
+                actor=world["district_staff"], code="gate-2", name="Racer", lat=26.071, lon=119.251
+            )
+        )
         return copy(places=places)
 
     monkeypatch.setattr(importer, "place_codes_copy", racer_then_copy)
