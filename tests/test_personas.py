@@ -482,6 +482,48 @@ def _with(before: dict, key: str, item_id: Any, value: Any) -> dict:
     return {key: {**before[key], item_id: value}}
 
 
+def api(method: str, path: str, **parts: Any) -> Endpoint:
+    """An endpoint of /api/v1: `path` is the OpenAPI path after it, with its {placeholders}."""
+    return Endpoint("api", method, f"/api/v1{path}", **parts)
+
+
+def page(url: str, **parts: Any) -> Endpoint:
+    """A page form, posted with the session cookie."""
+    return Endpoint("page", "POST", url, **parts)
+
+
+def _counted(before: dict, deltas: dict[str, int]) -> dict:
+    return {key: before[key] + delta for key, delta in deltas.items()}
+
+
+def counts(**deltas: int) -> Effect:
+    """The call adds `deltas` to these counters of the snapshot (transactions=1, case_events=2, ...)."""
+    return lambda w, u, b, r: _counted(b, deltas)
+
+
+def becomes(key: str, pick: Callable[[World], Model], value: Any, **deltas: int) -> Effect:
+    """The picked row's entry under `key` becomes `value`, and the counters move by `deltas`."""
+    return lambda w, u, b, r: {**_with(b, key, pick(w).id, value), **_counted(b, deltas)}
+
+
+def task_becomes(pick: Callable[[World], Task], status: str, **deltas: int) -> Effect:
+    """The picked task's status becomes `status` (urgency and size as they were); counters by `deltas`."""
+    return lambda w, u, b, r: {**_task_status(w, b, pick(w), status), **_counted(b, deltas)}
+
+
+def tip_becomes(pick: Callable[[World], Tip], status: str, points: int | None = None, **deltas: int) -> Effect:
+    """The picked tip's status becomes `status` (its reward `points`, or as it was); counters by `deltas`."""
+
+    def effect(w: World, u: User, b: dict, r: HttpResponse) -> dict:
+        tip_id = pick(w).id
+        return {
+            **_with(b, "tips", tip_id, (status, b["tips"][tip_id][1] if points is None else points)),
+            **_counted(b, deltas),
+        }
+
+    return effect
+
+
 def _task_status(w: World, before: dict, task: Task, status: str) -> dict:
     _status, urgent, size = before["tasks"][task.id]
     return _with(before, "tasks", task.id, (status, urgent, size))
@@ -779,152 +821,158 @@ def _question_json(w: World) -> dict:
     }
 
 
+# What an API call and the page form behind it share: the row acted on, the values sent, the effect.
+
+CASE_TRANSITION = "/cases/{case_id}/transition"
+CASE_PAGE_TRANSITION = "/staff/cases/{case_id}/transition/"
+BACK_TO_THE_CASE = {"done_to": "/staff/cases/{case_id}/", "refused_to": "/staff/cases/{case_id}/"}
+BACK_TO_THE_TASK = {"done_to": "/staff/tasks/{task_id}/", "refused_to": "/staff/tasks/"}
+BACK_TO_ITS_TASK = {"done_to": lambda w: f"/staff/tasks/{w.done_task.id}/", "refused_to": "/staff/tasks/"}
+BACK_TO_THE_QUIZ = {"done_to": "/staff/quizzes/{quiz_id}/", "refused_to": "/staff/quizzes/"}
+
+
+def _case_step(pick: Callable[[World], Tip], action: str, effect: Effect, **note: Any) -> dict[str, Any]:
+    """A step on the picked case: its id, the action with its note (and other values), its effect."""
+    return {"params": lambda w: {"case_id": pick(w).id}, "body": lambda w: {"action": action, **note}, "effect": effect}
+
+
+def _latest_id(model: type[Model], name: str) -> Callable[[World], dict]:
+    """The params of the newest row of `model` (made by the endpoint's prepare)."""
+    return lambda w: {name: model.objects.latest("id").id}
+
+
+def _plate_imported(w: World, u: User, b: dict, r: HttpResponse) -> dict:
+    return _with(b, "place_codes", "m-plate-9", (w.community.id, IN_COMMUNITY[0], IN_COMMUNITY[1], "Gate 9"))
+
+
+ACCEPT_NEW_TIP = _case_step(
+    lambda w: w.tip_new, "accept", tip_becomes(lambda w: w.tip_new, "accepted", case_events=1), note="On it"
+)
+VERIFY_ASSIGNED_TIP = _case_step(  # the category's default reward (50) is paid at once
+    lambda w: w.tip_assigned,
+    "verify",
+    tip_becomes(lambda w: w.tip_assigned, "verified", 50, case_events=2, transactions=1),
+    note="Seen on site",
+)
+APPROVE_BIG_REWARD = _case_step(
+    lambda w: w.tip_big_reward, "approve_reward", counts(case_events=2, transactions=1), note="Agreed"
+)
+REPORT_BACK = _case_step(lambda w: w.tip_assigned, "report_back", counts(case_events=1), note="Exit cleared")
+FULFIL_THE_ORDER = {
+    "body": lambda w: {"code": w.redemption.code},
+    "effect": becomes("redemptions", lambda w: w.redemption, "fulfilled", transactions=1),
+}
+CANCEL_THE_ORDER = {
+    "params": lambda w: {"redemption_id": w.redemption.id},
+    "effect": becomes("redemptions", lambda w: w.redemption, "cancelled", transactions=1),
+}
+ORDER_THE_REWARD = {
+    "params": lambda w: {"reward_id": w.reward.id},
+    "body": lambda w: {"quantity": 1, "pickup_point_id": w.pickup_point.id},
+    "prepare": _grant_points,
+    "effect": lambda w, u, b, r: _new_redemption(b, u),
+}
+PUBLISH_THE_DRAFT = {
+    "params": lambda w: {"task_id": w.draft_task.id},
+    "effect": task_becomes(lambda w: w.draft_task, "open", transactions=1),
+}
+CANCEL_THE_SPARE_TASK = {
+    "params": lambda w: {"task_id": w.spare_task.id},
+    "effect": task_becomes(lambda w: w.spare_task, "cancelled", transactions=1),
+}
+APPROVE_THE_DONE_CLAIM = {
+    "params": lambda w: {"claim_id": w.done_claim.id},
+    "effect": becomes("claims", lambda w: w.done_claim, "paid", transactions=1),
+}
+REJECT_THE_DONE_CLAIM = {
+    "params": lambda w: {"claim_id": w.done_claim.id},
+    "body": lambda w: {"reason": "Not seen on site"},
+    "effect": becomes("claims", lambda w: w.done_claim, "rejected", transactions=1),
+}
+PUBLISH_THE_QUIZ = {
+    "params": _latest_id(Quiz, "quiz_id"),
+    "prepare": _quiz_draft,
+    "effect": lambda w, u, b, r: _quiz_now(b, "published"),
+}
+CLOSE_THE_QUIZ = {
+    "params": _latest_id(Quiz, "quiz_id"),
+    "prepare": _quiz_published,
+    "effect": lambda w, u, b, r: _quiz_now(b, "closed"),
+}
+PUBLISH_THE_EDITION = {
+    "params": _latest_id(Edition, "edition_id"),
+    "prepare": _draft_edition,
+    "effect": lambda w, u, b, r: _with(b, "editions", Edition.objects.latest("id").id, ("computing", "Draft")),
+}
+DELETE_THE_RULE = {
+    "params": lambda w: {"rule_id": w.rule.id},
+    "effect": lambda w, u, b, r: {"routing_rules": {k: v for k, v in b["routing_rules"].items() if k != w.rule.id}},
+}
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     # --- me, profile, inbox: anyone signed in, only their own
-    "me_update": Endpoint(
-        "api",
+    "me_update": api(
         "PATCH",
-        "/api/v1/me",
+        "/me",
         body=lambda w: {"display_name": "Renamed"},
         effect=lambda w, u, b, r: _with(b, "users", u.id, ("Renamed", *b["users"][u.id][1:])),
     ),
-    "engagement_profile_update": Endpoint(
-        "api",
+    "engagement_profile_update": api(
         "PATCH",
-        "/api/v1/engagement/profile",
+        "/engagement/profile",
         body=lambda w: {"nickname": "Matrix"},
         effect=lambda w, u, b, r: _with(b, "nicknames", u.id, "Matrix"),
     ),
-    "inbox_read": Endpoint("api", "POST", "/api/v1/inbox/read", effect=lambda w, u, b, r: {}),
-    "phone_code_send": Endpoint(
-        "api",
+    "inbox_read": api("POST", "/inbox/read", effect=lambda w, u, b, r: {}),
+    "phone_code_send": api("POST", "/me/phone", body=lambda w: {"phone": PHONE}, effect=counts(phone_codes=1)),
+    "phone_verify": api(  # the code texted to the persona's own number a moment ago
         "POST",
-        "/api/v1/me/phone",
-        body=lambda w: {"phone": PHONE},
-        effect=lambda w, u, b, r: {"phone_codes": b["phone_codes"] + 1},
-    ),
-    "phone_verify": Endpoint(  # the code texted to the persona's own number a moment ago
-        "api",
-        "POST",
-        "/api/v1/me/phone/verify",
+        "/me/phone/verify",
         prepare=_send_phone_code,
         body=lambda w: {"code": last_code(PHONE)},
         effect=lambda w, u, b, r: _with(b, "users", u.id, (*b["users"][u.id][:2], PHONE)),
     ),
     # --- the shop
-    "reward_redeem": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/rewards/{reward_id}/redemptions",
-        params=lambda w: {"reward_id": w.reward.id},
-        body=lambda w: {"quantity": 1, "pickup_point_id": w.pickup_point.id},
-        prepare=_grant_points,
-        effect=lambda w, u, b, r: _new_redemption(b, u),
-    ),
-    "redemption_fulfil": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/redemptions/fulfil",
-        body=lambda w: {"code": w.redemption.code},
-        effect=lambda w, u, b, r: {
-            **_with(b, "redemptions", w.redemption.id, "fulfilled"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
-    "redemption_cancel": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/redemptions/{redemption_id}/cancel",
-        params=lambda w: {"redemption_id": w.redemption.id},
-        effect=lambda w, u, b, r: {
-            **_with(b, "redemptions", w.redemption.id, "cancelled"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
+    "reward_redeem": api("POST", "/rewards/{reward_id}/redemptions", **ORDER_THE_REWARD),
+    "redemption_fulfil": api("POST", "/redemptions/fulfil", **FULFIL_THE_ORDER),
+    "redemption_cancel": api("POST", "/redemptions/{redemption_id}/cancel", **CANCEL_THE_ORDER),
     # --- tasks: the agency's side
-    "task_create": Endpoint(
-        "api",
+    "task_create": api("POST", "/tasks", body=_task_json, effect=lambda w, u, b, r: _new_task(b)),
+    "task_publish": api("POST", "/tasks/{task_id}/publish", **PUBLISH_THE_DRAFT),
+    "task_cancel": api("POST", "/tasks/{task_id}/cancel", **CANCEL_THE_SPARE_TASK),
+    "task_dispatch": api(
         "POST",
-        "/api/v1/tasks",
-        body=_task_json,
-        effect=lambda w, u, b, r: _new_task(b),
-    ),
-    "task_publish": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/tasks/{task_id}/publish",
-        params=lambda w: {"task_id": w.draft_task.id},
-        effect=lambda w, u, b, r: {
-            **_task_status(w, b, w.draft_task, "open"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
-    "task_cancel": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/tasks/{task_id}/cancel",
-        params=lambda w: {"task_id": w.spare_task.id},
-        effect=lambda w, u, b, r: {
-            **_task_status(w, b, w.spare_task, "cancelled"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
-    "task_dispatch": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/tasks/{task_id}/dispatch",
+        "/tasks/{task_id}/dispatch",
         params=lambda w: {"task_id": w.spare_task.id},
         body=lambda w: {"count": 2},
         effect=lambda w, u, b, r: _with(b, "tasks", w.spare_task.id, ("open", True, 2)),
     ),
-    "case_dispatch": Endpoint(
-        "api",
+    "case_dispatch": api(
         "POST",
-        "/api/v1/cases/{case_id}/dispatch",
+        "/cases/{case_id}/dispatch",
         params=lambda w: {"case_id": w.tip_new.id},
         body=lambda w: {"count": 1, "points": 10},
         effect=lambda w, u, b, r: _case_dispatched(w, b),
     ),
-    "claim_approve": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/claims/{claim_id}/approve",
-        params=lambda w: {"claim_id": w.done_claim.id},
-        effect=lambda w, u, b, r: {
-            **_with(b, "claims", w.done_claim.id, "paid"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
-    "claim_reject": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/claims/{claim_id}/reject",
-        params=lambda w: {"claim_id": w.done_claim.id},
-        body=lambda w: {"reason": "Not seen on site"},
-        effect=lambda w, u, b, r: {
-            **_with(b, "claims", w.done_claim.id, "rejected"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
+    "claim_approve": api("POST", "/claims/{claim_id}/approve", **APPROVE_THE_DONE_CLAIM),
+    "claim_reject": api("POST", "/claims/{claim_id}/reject", **REJECT_THE_DONE_CLAIM),
     # --- tasks: the citizen's side
-    "claim_create": Endpoint(
-        "api",
+    "claim_create": api(
         "POST",
-        "/api/v1/tasks/{task_id}/claims",
+        "/tasks/{task_id}/claims",
         params=lambda w: {"task_id": w.spare_task.id},
         effect=lambda w, u, b, r: _new_claim(b, u, w.spare_task),
     ),
-    "claim_cancel": Endpoint(
-        "api",
+    "claim_cancel": api(
         "POST",
-        "/api/v1/claims/{claim_id}/cancel",
+        "/claims/{claim_id}/cancel",
         params=lambda w: {"claim_id": w.next_claim.id},
         effect=lambda w, u, b, r: _with(b, "claims", w.next_claim.id, "cancelled"),
     ),
-    "checkin_create": Endpoint(
-        "api",
+    "checkin_create": api(
         "POST",
-        "/api/v1/claims/{claim_id}/checkins",
+        "/claims/{claim_id}/checkins",
         params=lambda w: {"claim_id": w.next_claim.id},
         body=lambda w: {
             "kind": "in",
@@ -938,234 +986,159 @@ ENDPOINTS: dict[str, Endpoint] = {
             "checkins": b["checkins"] + 1,
         },
     ),
-    "on_call_set": Endpoint(
-        "api",
+    "on_call_set": api(
         "POST",
-        "/api/v1/volunteer/on-call",
+        "/volunteer/on-call",
         body=lambda w: {"on_call": True, "lat": SITE[0], "lon": SITE[1], "accuracy_m": 10},
         effect=lambda w, u, b, r: _with(b, "on_call", u.id, True),
     ),
-    "offer_accept": Endpoint(
-        "api",
+    "offer_accept": api(
         "POST",
-        "/api/v1/offers/{offer_id}/accept",
+        "/offers/{offer_id}/accept",
         params=lambda w: {"offer_id": w.offer.id},
         effect=lambda w, u, b, r: {
             **_with(b, "offers", w.offer.id, "accepted"),
             **_new_claim(b, u, w.spare_task),
         },
     ),
-    "offer_decline": Endpoint(
-        "api",
+    "offer_decline": api(
         "POST",
-        "/api/v1/offers/{offer_id}/decline",
+        "/offers/{offer_id}/decline",
         params=lambda w: {"offer_id": w.offer.id},
         effect=lambda w, u, b, r: _with(b, "offers", w.offer.id, "declined"),
     ),
     # --- tips and the case queue
-    "tip_submit": Endpoint(
-        "api", "POST", "/api/v1/tips", body=_tip_form, multipart=True, effect=lambda w, u, b, r: _new_tip(b)
-    ),
-    "tip_submit_at_plate": Endpoint(  # at the community's door plate: a guest needs no account
-        "api",
+    "tip_submit": api("POST", "/tips", body=_tip_form, multipart=True, effect=lambda w, u, b, r: _new_tip(b)),
+    "tip_submit_at_plate": api(  # at the community's door plate: a guest needs no account
         "POST",
-        "/api/v1/tips",
+        "/tips",
         body=lambda w: {"category": "urban_management", "description": "Broken gate", "place_code": w.place.code},
         multipart=True,
         effect=lambda w, u, b, r: _new_tip(b),
     ),
-    "guest_phone_code_send": Endpoint(  # a guest's number for a door-plate report: open to anyone
-        "api",
-        "POST",
-        "/api/v1/tips/guest-phone-codes",
-        body=lambda w: {"phone": "+8613700137000"},
-        effect=lambda w, u, b, r: {"phone_codes": b["phone_codes"] + 1},
+    "guest_phone_code_send": api(  # a guest's number for a door-plate report: open to anyone
+        "POST", "/tips/guest-phone-codes", body=lambda w: {"phone": "+8613700137000"}, effect=counts(phone_codes=1)
     ),
-    "case_accept": Endpoint(
-        "api",
+    "case_accept": api("POST", CASE_TRANSITION, **ACCEPT_NEW_TIP),
+    "case_verify": api("POST", CASE_TRANSITION, **VERIFY_ASSIGNED_TIP),
+    "case_mark_duplicate": api(  # the new tip merged into the assigned one (both the owner's)
         "POST",
-        "/api/v1/cases/{case_id}/transition",
-        params=lambda w: {"case_id": w.tip_new.id},
-        body=lambda w: {"action": "accept", "note": "On it"},
-        effect=lambda w, u, b, r: {
-            **_with(b, "tips", w.tip_new.id, ("accepted", b["tips"][w.tip_new.id][1])),
-            "case_events": b["case_events"] + 1,
-        },
-    ),
-    "case_verify": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/cases/{case_id}/transition",
-        params=lambda w: {"case_id": w.tip_assigned.id},
-        body=lambda w: {"action": "verify", "note": "Seen on site"},
-        effect=lambda w, u, b, r: {  # the category's default reward (50) is paid at once
-            **_with(b, "tips", w.tip_assigned.id, ("verified", 50)),
-            "case_events": b["case_events"] + 2,
-            "transactions": b["transactions"] + 1,
-        },
-    ),
-    "case_mark_duplicate": Endpoint(  # the new tip merged into the assigned one (both the owner's)
-        "api",
-        "POST",
-        "/api/v1/cases/{case_id}/transition",
+        CASE_TRANSITION,
         params=lambda w: {"case_id": w.tip_new.id},
         body=lambda w: {"action": "mark_duplicate", "duplicate_of": w.tip_assigned.id},
-        effect=lambda w, u, b, r: {
-            **_with(b, "tips", w.tip_new.id, ("duplicate", 0)),
-            "case_events": b["case_events"] + 1,
-        },
+        effect=tip_becomes(lambda w: w.tip_new, "duplicate", 0, case_events=1),
     ),
-    "case_verify_big_reward": Endpoint(  # a reward above the default is asked for, not paid
-        "api",
+    "case_verify_big_reward": api(  # a reward above the default is asked for, not paid
         "POST",
-        "/api/v1/cases/{case_id}/transition",
-        params=lambda w: {"case_id": w.tip_assigned.id},
-        body=lambda w: {"action": "verify", "note": "Seen on site", "reward_points": BIG_REWARD},
-        effect=lambda w, u, b, r: {
-            **_with(b, "tips", w.tip_assigned.id, ("verified", BIG_REWARD)),
-            "case_events": b["case_events"] + 2,
-        },
+        CASE_TRANSITION,
+        **_case_step(
+            lambda w: w.tip_assigned,
+            "verify",
+            tip_becomes(lambda w: w.tip_assigned, "verified", BIG_REWARD, case_events=2),
+            note="Seen on site",
+            reward_points=BIG_REWARD,
+        ),
     ),
-    "case_approve_reward": Endpoint(  # the second pair of eyes: the reward is paid
-        "api",
-        "POST",
-        "/api/v1/cases/{case_id}/transition",
-        params=lambda w: {"case_id": w.tip_big_reward.id},
-        body=lambda w: {"action": "approve_reward", "note": "Agreed"},
-        effect=lambda w, u, b, r: {"case_events": b["case_events"] + 2, "transactions": b["transactions"] + 1},
-    ),
+    "case_approve_reward": api("POST", CASE_TRANSITION, **APPROVE_BIG_REWARD),  # the second pair of eyes: paid
     # the assigned department (the tasks' agency) works the assigned tip
-    "case_report_back": Endpoint(
-        "api",
+    "case_report_back": api("POST", CASE_TRANSITION, **REPORT_BACK),
+    "case_hand_back": api(
         "POST",
-        "/api/v1/cases/{case_id}/transition",
-        params=lambda w: {"case_id": w.tip_assigned.id},
-        body=lambda w: {"action": "report_back", "note": "Exit cleared"},
-        effect=lambda w, u, b, r: {"case_events": b["case_events"] + 1},
+        CASE_TRANSITION,
+        **_case_step(
+            lambda w: w.tip_assigned,
+            "hand_back",
+            tip_becomes(lambda w: w.tip_assigned, "accepted", case_events=1),
+            note="Not ours",
+        ),
     ),
-    "case_hand_back": Endpoint(
-        "api",
+    "push_subscription_create": api(
         "POST",
-        "/api/v1/cases/{case_id}/transition",
-        params=lambda w: {"case_id": w.tip_assigned.id},
-        body=lambda w: {"action": "hand_back", "note": "Not ours"},
-        effect=lambda w, u, b, r: {
-            **_with(b, "tips", w.tip_assigned.id, ("accepted", b["tips"][w.tip_assigned.id][1])),
-            "case_events": b["case_events"] + 1,
-        },
-    ),
-    "push_subscription_create": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/push/subscriptions",
+        "/push/subscriptions",
         body=lambda w: {"endpoint": "https://fcm.googleapis.com/fcm/send/matrix-1", "keys": PUSH_KEYS},
-        effect=lambda w, u, b, r: {"push_subscriptions": b["push_subscriptions"] + 1},
+        effect=counts(push_subscriptions=1),
     ),
-    "push_subscription_delete": Endpoint(
-        "api",
+    "push_subscription_delete": api(
         "DELETE",
-        "/api/v1/push/subscriptions/{subscription_id}",
+        "/push/subscriptions/{subscription_id}",
         prepare=_owner_push_subscription,
         params=lambda w: {"subscription_id": PushSubscription.objects.get(user=w.owner).id},
-        effect=lambda w, u, b, r: {"push_subscriptions": b["push_subscriptions"] - 1},
+        effect=counts(push_subscriptions=-1),
     ),
-    "notify_choice_update": Endpoint(
-        "api",
+    "notify_choice_update": api(
         "PATCH",
-        "/api/v1/notify/choices",
+        "/notify/choices",
         body=lambda w: {"push": False},
         effect=lambda w, u, b, r: _with(b, "notify_choices", u.id, False),
     ),
-    "sos_follow_up": Endpoint(
-        "api",
+    "sos_follow_up": api(
         "POST",
-        "/api/v1/tips/{tip_id}/follow-up",
+        "/tips/{tip_id}/follow-up",
         prepare=_owner_sos,
         params=_owner_sos_id,
         body=lambda w: {"category": "fighting", "description": "Two men with knives"},
         multipart=True,
-        effect=lambda w, u, b, r: {"case_events": b["case_events"] + 1},
+        effect=counts(case_events=1),
     ),
-    "sos_ping": Endpoint(
-        "api",
+    "sos_ping": api(
         "POST",
-        "/api/v1/tips/{tip_id}/pings",
+        "/tips/{tip_id}/pings",
         prepare=_owner_sos,
         params=_owner_sos_id,
         body=lambda w: {"lat": SITE[0], "lon": SITE[1], "accuracy_m": 15},
-        effect=lambda w, u, b, r: {"sos_pings": b["sos_pings"] + 1},
+        effect=counts(sos_pings=1),
     ),
-    "case_report_back_photos": Endpoint(
-        "api",
+    "case_report_back_photos": api(
         "POST",
-        "/api/v1/cases/{case_id}/report-back",
+        "/cases/{case_id}/report-back",
         params=lambda w: {"case_id": w.tip_assigned.id},
         body=lambda w: {"note": "Exit cleared"},
         multipart=True,
-        effect=lambda w, u, b, r: {"case_events": b["case_events"] + 1},
+        effect=counts(case_events=1),
     ),
-    "routing_rule_create": Endpoint(
-        "api",
+    "routing_rule_create": api(
         "POST",
-        "/api/v1/tips/routing-rules",
+        "/tips/routing-rules",
         body=lambda w: {"grid": w.community.id, "category": "urban_management", "agency": w.other_agency.id},
         effect=lambda w, u, b, r: _with(b, "routing_rules", r.json()["id"], w.other_agency.id),
     ),
-    "routing_rule_update": Endpoint(
-        "api",
+    "routing_rule_update": api(
         "PATCH",
-        "/api/v1/tips/routing-rules/{rule_id}",
+        "/tips/routing-rules/{rule_id}",
         params=lambda w: {"rule_id": w.rule.id},
         body=lambda w: {"agency": w.other_agency.id},
         effect=lambda w, u, b, r: _with(b, "routing_rules", w.rule.id, w.other_agency.id),
     ),
-    "routing_rule_delete": Endpoint(
-        "api",
-        "DELETE",
-        "/api/v1/tips/routing-rules/{rule_id}",
-        params=lambda w: {"rule_id": w.rule.id},
-        effect=lambda w, u, b, r: {"routing_rules": {k: v for k, v in b["routing_rules"].items() if k != w.rule.id}},
-    ),
-    "place_code_create": Endpoint(
-        "api",
+    "routing_rule_delete": api("DELETE", "/tips/routing-rules/{rule_id}", **DELETE_THE_RULE),
+    "place_code_create": api(
         "POST",
-        "/api/v1/tips/place-codes",
+        "/tips/place-codes",
         body=lambda w: {"code": "m-plate-8", "name": "Gate 8", "lat": IN_COMMUNITY[0], "lon": IN_COMMUNITY[1]},
         effect=lambda w, u, b, r: _with(
             b, "place_codes", "m-plate-8", (w.community.id, IN_COMMUNITY[0], IN_COMMUNITY[1], "Gate 8")
         ),
     ),
-    "place_code_import": Endpoint(  # a CSV of one door plate in the community
-        "api",
-        "POST",
-        "/api/v1/place-codes/import",
-        body=lambda w: {"file": _plates_csv()},
-        multipart=True,
-        effect=lambda w, u, b, r: _with(
-            b, "place_codes", "m-plate-9", (w.community.id, IN_COMMUNITY[0], IN_COMMUNITY[1], "Gate 9")
-        ),
+    "place_code_import": api(  # a CSV of one door plate in the community
+        "POST", "/place-codes/import", body=lambda w: {"file": _plates_csv()}, multipart=True, effect=_plate_imported
     ),
-    "place_code_sheet_request": Endpoint(  # the community's printable PDF, made by a job after commit
-        "api",
+    "place_code_sheet_request": api(  # the community's printable PDF, made by a job after commit
         "POST",
-        "/api/v1/place-codes/sheets",
+        "/place-codes/sheets",
         body=lambda w: {"grid_id": w.community.id},
         effect=lambda w, u, b, r: _new_plate_sheet(w, b),
     ),
-    "place_code_move": Endpoint(  # the community's printed code, moved within the community
-        "api",
+    "place_code_move": api(  # the community's printed code, moved within the community
         "PATCH",
-        "/api/v1/tips/place-codes/{code}",
+        "/tips/place-codes/{code}",
         params=lambda w: {"code": w.place.code},
         body=lambda w: {"lat": IN_COMMUNITY[0], "lon": IN_COMMUNITY[1]},
         effect=lambda w, u, b, r: _with(
             b, "place_codes", w.place.code, (w.community.id, IN_COMMUNITY[0], IN_COMMUNITY[1], w.place.name)
         ),
     ),
-    "place_code_move_away": Endpoint(  # the community's printed code, pointed into the other district
-        "api",
+    "place_code_move_away": api(  # the community's printed code, pointed into the other district
         "PATCH",
-        "/api/v1/tips/place-codes/{code}",
+        "/tips/place-codes/{code}",
         params=lambda w: {"code": w.place.code},
         body=lambda w: {"lat": IN_OTHER[0], "lon": IN_OTHER[1]},
         effect=lambda w, u, b, r: pytest.fail("a code never leaves its grid"),
@@ -1198,72 +1171,23 @@ ENDPOINTS: dict[str, Endpoint] = {
         effect=lambda w, u, b, r: pytest.fail("key as a parameter"),
     ),
     # --- page forms
-    "page_case_accept": Endpoint(
-        "page",
-        "POST",
-        "/staff/cases/{case_id}/transition/",
-        params=lambda w: {"case_id": w.tip_new.id},
-        body=lambda w: {"action": "accept", "note": "On it"},
-        effect=lambda w, u, b, r: {
-            **_with(b, "tips", w.tip_new.id, ("accepted", b["tips"][w.tip_new.id][1])),
-            "case_events": b["case_events"] + 1,
-        },
-        done_to="/staff/cases/{case_id}/",
-        refused_to="/staff/cases/{case_id}/",
-    ),
-    "page_case_verify": Endpoint(
-        "page",
-        "POST",
-        "/staff/cases/{case_id}/transition/",
-        params=lambda w: {"case_id": w.tip_assigned.id},
-        body=lambda w: {"action": "verify", "note": "Seen on site"},
-        effect=lambda w, u, b, r: {
-            **_with(b, "tips", w.tip_assigned.id, ("verified", 50)),
-            "case_events": b["case_events"] + 2,
-            "transactions": b["transactions"] + 1,
-        },
-        done_to="/staff/cases/{case_id}/",
-        refused_to="/staff/cases/{case_id}/",
-    ),
-    "page_case_approve_reward": Endpoint(
-        "page",
-        "POST",
-        "/staff/cases/{case_id}/transition/",
-        params=lambda w: {"case_id": w.tip_big_reward.id},
-        body=lambda w: {"action": "approve_reward", "note": "Agreed"},
-        effect=lambda w, u, b, r: {"case_events": b["case_events"] + 2, "transactions": b["transactions"] + 1},
-        done_to="/staff/cases/{case_id}/",
-        refused_to="/staff/cases/{case_id}/",
-    ),
-    "page_case_report_back": Endpoint(
-        "page",
-        "POST",
-        "/staff/cases/{case_id}/transition/",
-        params=lambda w: {"case_id": w.tip_assigned.id},
-        body=lambda w: {"action": "report_back", "note": "Exit cleared"},
-        effect=lambda w, u, b, r: {"case_events": b["case_events"] + 1},
-        done_to="/staff/cases/{case_id}/",
-        refused_to="/staff/cases/{case_id}/",
-    ),
-    "page_phone_code_send": Endpoint(
-        "page",
-        "POST",
+    "page_case_accept": page(CASE_PAGE_TRANSITION, **ACCEPT_NEW_TIP, **BACK_TO_THE_CASE),
+    "page_case_verify": page(CASE_PAGE_TRANSITION, **VERIFY_ASSIGNED_TIP, **BACK_TO_THE_CASE),
+    "page_case_approve_reward": page(CASE_PAGE_TRANSITION, **APPROVE_BIG_REWARD, **BACK_TO_THE_CASE),
+    "page_case_report_back": page(CASE_PAGE_TRANSITION, **REPORT_BACK, **BACK_TO_THE_CASE),
+    "page_phone_code_send": page(
         "/me/phone/",
         body=lambda w: {"action": "send", "phone": PHONE},
-        effect=lambda w, u, b, r: {"phone_codes": b["phone_codes"] + 1},
+        effect=counts(phone_codes=1),
         done_to="/me/phone/",
     ),
-    "page_settings_save": Endpoint(
-        "page",
-        "POST",
+    "page_settings_save": page(
         "/me/settings/",
         body=lambda w: {"nickname": "Matrix"},
         effect=lambda w, u, b, r: _with(b, "nicknames", u.id, "Matrix"),
         done_to="/me/settings/",
     ),
-    "page_routing_rule_add": Endpoint(  # the routing-rules page's form: the community's rubbish to the other agency
-        "page",
-        "POST",
+    "page_routing_rule_add": page(  # the routing-rules page's form: the community's rubbish to the other agency
         "/staff/routing-rules/",
         body=lambda w: {"grid": w.community.id, "category": "urban_management", "agency": w.other_agency.id},
         effect=lambda w, u, b, r: _with(
@@ -1271,17 +1195,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         ),
         done_to="/staff/routing-rules/",
     ),
-    "page_routing_rule_delete": Endpoint(
-        "page",
-        "POST",
-        "/staff/routing-rules/{rule_id}/delete/",
-        params=lambda w: {"rule_id": w.rule.id},
-        effect=lambda w, u, b, r: {"routing_rules": {k: v for k, v in b["routing_rules"].items() if k != w.rule.id}},
-        done_to="/staff/routing-rules/",
+    "page_routing_rule_delete": page(
+        "/staff/routing-rules/{rule_id}/delete/", **DELETE_THE_RULE, done_to="/staff/routing-rules/"
     ),
-    "page_safe_house_add": Endpoint(  # the station page's form: a 24-hour pharmacy
-        "page",
-        "POST",
+    "page_safe_house_add": page(  # the station page's form: a 24-hour pharmacy
         "/staff/safe-houses/",
         body=lambda w: {
             "form": "house",
@@ -1295,34 +1212,24 @@ ENDPOINTS: dict[str, Endpoint] = {
         effect=lambda w, u, b, r: _new_safe_house(b),
         done_to="/staff/safe-houses/",
     ),
-    "page_place_code_hijack": Endpoint(  # the sheet's form, pointing the community's code into the other district
-        "page",
-        "POST",
+    "page_place_code_hijack": page(  # the sheet's form, pointing the community's code into the other district
         "/staff/place-codes/",
         body=lambda w: {"code": w.place.code, "name": "Gate 7", "lat": IN_OTHER[0], "lon": IN_OTHER[1]},
         effect=lambda w, u, b, r: pytest.fail("a code never leaves its grid"),
     ),
-    "page_place_code_import": Endpoint(  # the page's CSV form: one door plate in the community
-        "page",
-        "POST",
+    "page_place_code_import": page(  # the page's CSV form: one door plate in the community
         "/staff/place-codes/import/",
         body=lambda w: {"file": _plates_csv()},
-        effect=lambda w, u, b, r: _with(
-            b, "place_codes", "m-plate-9", (w.community.id, IN_COMMUNITY[0], IN_COMMUNITY[1], "Gate 9")
-        ),
+        effect=_plate_imported,
         done_to="/staff/place-codes/",
     ),
-    "page_place_code_sheet_request": Endpoint(  # the page's form asking for the community's PDF
-        "page",
-        "POST",
+    "page_place_code_sheet_request": page(  # the page's form asking for the community's PDF
         "/staff/place-codes/sheets/",
         body=lambda w: {"grid": w.community.id},
         effect=lambda w, u, b, r: _new_plate_sheet(w, b),
         done_to="/staff/place-codes/#sheets",
     ),
-    "page_place_code_save": Endpoint(  # the sheet's form, saving the community's code at a new point
-        "page",
-        "POST",
+    "page_place_code_save": page(  # the sheet's form, saving the community's code at a new point
         "/staff/place-codes/",
         body=lambda w: {"code": w.place.code, "name": "Gate 7", "lat": IN_COMMUNITY[0], "lon": IN_COMMUNITY[1]},
         effect=lambda w, u, b, r: _with(
@@ -1330,116 +1237,48 @@ ENDPOINTS: dict[str, Endpoint] = {
         ),
         done_to="/staff/place-codes/",
     ),
-    "page_task_create": Endpoint(
-        "page",
-        "POST",
+    "page_task_create": page(
         "/staff/tasks/",
         body=_task_form,
         effect=lambda w, u, b, r: _new_task(b),
         done_to=lambda w: f"/staff/tasks/{Task.objects.latest('id').id}/",
     ),
-    "page_task_publish": Endpoint(
-        "page",
-        "POST",
-        "/staff/tasks/{task_id}/publish/",
-        params=lambda w: {"task_id": w.draft_task.id},
-        effect=lambda w, u, b, r: {
-            **_task_status(w, b, w.draft_task, "open"),
-            "transactions": b["transactions"] + 1,
-        },
-        done_to="/staff/tasks/{task_id}/",
-        refused_to="/staff/tasks/",
-    ),
-    "page_task_cancel": Endpoint(
-        "page",
-        "POST",
-        "/staff/tasks/{task_id}/cancel/",
-        params=lambda w: {"task_id": w.spare_task.id},
-        effect=lambda w, u, b, r: {
-            **_task_status(w, b, w.spare_task, "cancelled"),
-            "transactions": b["transactions"] + 1,
-        },
-        done_to="/staff/tasks/{task_id}/",
-        refused_to="/staff/tasks/",
-    ),
-    "page_task_dispatch": Endpoint(
-        "page",
-        "POST",
+    "page_task_publish": page("/staff/tasks/{task_id}/publish/", **PUBLISH_THE_DRAFT, **BACK_TO_THE_TASK),
+    "page_task_cancel": page("/staff/tasks/{task_id}/cancel/", **CANCEL_THE_SPARE_TASK, **BACK_TO_THE_TASK),
+    "page_task_dispatch": page(
         "/staff/tasks/{task_id}/dispatch/",
         params=lambda w: {"task_id": w.spare_task.id},
         effect=lambda w, u, b, r: {},
         done_to="/staff/tasks/{task_id}/",
         refused_to="/staff/tasks/",
     ),
-    "page_claim_approve": Endpoint(
-        "page",
-        "POST",
-        "/staff/claims/{claim_id}/approve/",
-        params=lambda w: {"claim_id": w.done_claim.id},
-        effect=lambda w, u, b, r: {
-            **_with(b, "claims", w.done_claim.id, "paid"),
-            "transactions": b["transactions"] + 1,
-        },
-        done_to=lambda w: f"/staff/tasks/{w.done_task.id}/",
-        refused_to="/staff/tasks/",
-    ),
-    "page_claim_reject": Endpoint(
-        "page",
-        "POST",
-        "/staff/claims/{claim_id}/reject/",
-        params=lambda w: {"claim_id": w.done_claim.id},
-        body=lambda w: {"reason": "Not seen on site"},
-        effect=lambda w, u, b, r: {
-            **_with(b, "claims", w.done_claim.id, "rejected"),
-            "transactions": b["transactions"] + 1,
-        },
-        done_to=lambda w: f"/staff/tasks/{w.done_task.id}/",
-        refused_to="/staff/tasks/",
-    ),
-    "page_fulfil": Endpoint(
-        "page",
-        "POST",
-        "/staff/fulfil/",
-        body=lambda w: {"code": w.redemption.code},
-        effect=lambda w, u, b, r: {
-            **_with(b, "redemptions", w.redemption.id, "fulfilled"),
-            "transactions": b["transactions"] + 1,
-        },
-    ),
-    "page_tip_new": Endpoint(
-        "page",
-        "POST",
+    "page_claim_approve": page("/staff/claims/{claim_id}/approve/", **APPROVE_THE_DONE_CLAIM, **BACK_TO_ITS_TASK),
+    "page_claim_reject": page("/staff/claims/{claim_id}/reject/", **REJECT_THE_DONE_CLAIM, **BACK_TO_ITS_TASK),
+    "page_fulfil": page("/staff/fulfil/", **FULFIL_THE_ORDER),
+    "page_tip_new": page(
         "/tips/new/",
         body=_tip_form,
         multipart=True,
         effect=lambda w, u, b, r: _new_tip(b),
         done_to=lambda w: f"/tips/{Tip.objects.latest('id').id}/",
     ),
-    "page_order_cancel": Endpoint(
-        "page",
-        "POST",
+    "page_order_cancel": page(
         "/rewards/orders/{redemption_id}/cancel/",
-        params=lambda w: {"redemption_id": w.redemption.id},
-        effect=lambda w, u, b, r: {
-            **_with(b, "redemptions", w.redemption.id, "cancelled"),
-            "transactions": b["transactions"] + 1,
-        },
+        **CANCEL_THE_ORDER,
         done_to="/rewards/orders/",
         refused_to="/rewards/orders/",
     ),
     # --- safe houses: a station's staff keep its registry and shifts
-    "safe_house_create": Endpoint(
-        "api",
+    "safe_house_create": api(
         "POST",
-        "/api/v1/safe-houses",
+        "/safe-houses",
         body=lambda w: {"name_zh": "巷口药店", "lat": SITE[0], "lon": SITE[1], "address": "Lane 3", "is_24h": True},
         effect=lambda w, u, b, r: _new_safe_house(b),
     ),
-    "safe_house_update": Endpoint(
-        "api",
+    "safe_house_update": api(
         "PATCH",
-        "/api/v1/safe-houses/{safe_house_id}",
-        params=lambda w: {"safe_house_id": SafeHouse.objects.latest("id").id},
+        "/safe-houses/{safe_house_id}",
+        params=_latest_id(SafeHouse, "safe_house_id"),
         body=lambda w: {"phone": "110"},
         prepare=_safe_house,
         effect=lambda w, u, b, r: _with(
@@ -1449,109 +1288,78 @@ ENDPOINTS: dict[str, Endpoint] = {
             (b["safe_houses"][SafeHouse.objects.latest("id").id][0], "110"),
         ),
     ),
-    "shift_create": Endpoint(
-        "api",
+    "shift_create": api(
         "POST",
-        "/api/v1/safe-houses/{safe_house_id}/shifts",
-        params=lambda w: {"safe_house_id": SafeHouse.objects.latest("id").id},
+        "/safe-houses/{safe_house_id}/shifts",
+        params=_latest_id(SafeHouse, "safe_house_id"),
         body=_shift_json,
         prepare=_safe_house,
-        effect=lambda w, u, b, r: {"duty_shifts": b["duty_shifts"] + 1},
+        effect=counts(duty_shifts=1),
     ),
     # --- safe houses: the guard on duty answers a roll call (multipart: photo, lat, lon)
-    "roll_call_answer": Endpoint(
-        "api",
+    "roll_call_answer": api(
         "POST",
-        "/api/v1/roll-calls/{roll_call_id}/answer",
-        params=lambda w: {"roll_call_id": RollCall.objects.latest("id").id},
+        "/roll-calls/{roll_call_id}/answer",
+        params=_latest_id(RollCall, "roll_call_id"),
         body=_roll_call_form,
         multipart=True,
         prepare=_ask_roll_call,
         effect=lambda w, u, b, r: _with(b, "roll_calls", RollCall.objects.latest("id").id, "answered"),
     ),
     # --- quizzes: citizens play; the quiz's agency keeps the bank and the quizzes
-    "quiz_attempt_start": Endpoint(
-        "api",
+    "quiz_attempt_start": api(
         "POST",
-        "/api/v1/quizzes/{quiz_id}/attempts",
-        params=lambda w: {"quiz_id": Quiz.objects.latest("id").id},
+        "/quizzes/{quiz_id}/attempts",
+        params=_latest_id(Quiz, "quiz_id"),
         prepare=_quiz_published,
         effect=lambda w, u, b, r: _new_attempt(b),
     ),
-    "quiz_attempt_answer": Endpoint(
-        "api",
+    "quiz_attempt_answer": api(
         "POST",
-        "/api/v1/attempts/{attempt_id}/responses",
-        params=lambda w: {"attempt_id": Attempt.objects.latest("id").id},
+        "/attempts/{attempt_id}/responses",
+        params=_latest_id(Attempt, "attempt_id"),
         body=_right_answer,
         prepare=_quiz_attempt,
         effect=lambda w, u, b, r: _with(b, "quiz_answers", _first_item().id, True),
     ),
-    "quiz_attempt_submit": Endpoint(
-        "api",
+    "quiz_attempt_submit": api(
         "POST",
-        "/api/v1/attempts/{attempt_id}/answers",
-        params=lambda w: {"attempt_id": Attempt.objects.latest("id").id},
+        "/attempts/{attempt_id}/answers",
+        params=_latest_id(Attempt, "attempt_id"),
         body=lambda w: {"answers": []},
         prepare=_quiz_attempt,
         effect=lambda w, u, b, r: _with(b, "quiz_attempts", Attempt.objects.latest("id").id, 0),
     ),
-    "quiz_question_create": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/agency/quiz-questions",
-        body=_question_json,
-        effect=lambda w, u, b, r: {"quiz_questions": b["quiz_questions"] + 1},
-    ),
-    "quiz_create": Endpoint(
-        "api", "POST", "/api/v1/agency/quizzes", body=_quiz_json, effect=lambda w, u, b, r: _new_quiz(b)
-    ),
-    "quiz_publish": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/agency/quizzes/{quiz_id}/publish",
-        params=lambda w: {"quiz_id": Quiz.objects.latest("id").id},
-        prepare=_quiz_draft,
-        effect=lambda w, u, b, r: _quiz_now(b, "published"),
-    ),
-    "quiz_close": Endpoint(
-        "api",
-        "POST",
-        "/api/v1/agency/quizzes/{quiz_id}/close",
-        params=lambda w: {"quiz_id": Quiz.objects.latest("id").id},
-        prepare=_quiz_published,
-        effect=lambda w, u, b, r: _quiz_now(b, "closed"),
-    ),
+    "quiz_question_create": api("POST", "/agency/quiz-questions", body=_question_json, effect=counts(quiz_questions=1)),
+    "quiz_create": api("POST", "/agency/quizzes", body=_quiz_json, effect=lambda w, u, b, r: _new_quiz(b)),
+    "quiz_publish": api("POST", "/agency/quizzes/{quiz_id}/publish", **PUBLISH_THE_QUIZ),
+    "quiz_close": api("POST", "/agency/quizzes/{quiz_id}/close", **CLOSE_THE_QUIZ),
     # --- community groups: members post, officers and the station's duty desk answer requests
-    "group_join": Endpoint(
-        "api",
+    "group_join": api(
         "POST",
-        "/api/v1/groups/{group_id}/join",
-        params=lambda w: {"group_id": Group.objects.latest("id").id},
+        "/groups/{group_id}/join",
+        params=_latest_id(Group, "group_id"),
         prepare=_group,
         effect=lambda w, u, b, r: {"group_memberships": Membership.objects.count()},
     ),
-    "group_leave": Endpoint(  # the owner is the community group's member; its officer cannot leave
-        "api",
+    "group_leave": api(  # the owner is the community group's member; its officer cannot leave
         "POST",
-        "/api/v1/groups/{group_id}/leave",
-        params=lambda w: {"group_id": Group.objects.latest("id").id},
+        "/groups/{group_id}/leave",
+        params=_latest_id(Group, "group_id"),
         prepare=_group,
         effect=lambda w, u, b, r: {"group_memberships": Membership.objects.count()},
     ),
-    "group_post_create": Endpoint(
-        "api",
+    "group_post_create": api(
         "POST",
-        "/api/v1/groups/{group_id}/posts",
-        params=lambda w: {"group_id": Group.objects.latest("id").id},
+        "/groups/{group_id}/posts",
+        params=_latest_id(Group, "group_id"),
         body=lambda w: {"text": "A lost child's parents are at the gate"},
         prepare=_group,
-        effect=lambda w, u, b, r: {"group_posts": b["group_posts"] + 1},
+        effect=counts(group_posts=1),
     ),
-    "group_reply_create": Endpoint(
-        "api",
+    "group_reply_create": api(
         "POST",
-        "/api/v1/posts/{post_id}/replies",
+        "/posts/{post_id}/replies",
         params=lambda w: {"post_id": Request.objects.latest("id").post_id},
         body=lambda w: {"text": "On my way"},
         prepare=_group_request,
@@ -1564,127 +1372,105 @@ ENDPOINTS: dict[str, Endpoint] = {
             ),
         },
     ),
-    "group_request_resolve": Endpoint(
-        "api",
+    "group_request_resolve": api(
         "POST",
-        "/api/v1/requests/{request_id}/resolve",
-        params=lambda w: {"request_id": Request.objects.latest("id").id},
+        "/requests/{request_id}/resolve",
+        params=_latest_id(Request, "request_id"),
         body=lambda w: {"note": "Checked: a neighbour's cooking"},
         prepare=_group_request,
         effect=lambda w, u, b, r: _with(b, "group_requests", Request.objects.latest("id").id, ("resolved", None, None)),
     ),
-    "group_request_rate": Endpoint(
-        "api",
+    "group_request_rate": api(
         "POST",
-        "/api/v1/requests/{request_id}/rate",
-        params=lambda w: {"request_id": Request.objects.latest("id").id},
+        "/requests/{request_id}/rate",
+        params=_latest_id(Request, "request_id"),
         body=lambda w: {"stars": 4},
         prepare=_group_request_resolved,
         effect=lambda w, u, b, r: _with(b, "group_requests", Request.objects.latest("id").id, ("resolved", 4, None)),
     ),
-    "broadcast_create": Endpoint(
-        "api",
+    "broadcast_create": api(
         "POST",
-        "/api/v1/broadcasts",
+        "/broadcasts",
         body=lambda w: {"title": "Anti-fraud", "body": "Nobody from the police asks for a transfer.", "urgent": False},
         prepare=_group,
-        effect=lambda w, u, b, r: {"broadcasts": b["broadcasts"] + 1},
+        effect=counts(broadcasts=1),
     ),
-    "group_circle_create": Endpoint(
-        "api",
+    "group_circle_create": api(
         "POST",
-        "/api/v1/groups",
+        "/groups",
         body=lambda w: {"name": "School gate parents and guards"},
-        effect=lambda w, u, b, r: {"groups": b["groups"] + 1, "group_memberships": b["group_memberships"] + 1},
+        effect=counts(groups=1, group_memberships=1),
     ),
-    "group_invitation_create": Endpoint(
-        "api",
+    "group_invitation_create": api(
         "POST",
-        "/api/v1/groups/{group_id}/invitations",
-        params=lambda w: {"group_id": Group.objects.latest("id").id},
+        "/groups/{group_id}/invitations",
+        params=_latest_id(Group, "group_id"),
         body=lambda w: {"email": w.citizen.email},
         prepare=_group,
-        effect=lambda w, u, b, r: {"group_invitations": b["group_invitations"] + 1},
+        effect=counts(group_invitations=1),
     ),
-    "desk_shift_add": Endpoint(
-        "api",
+    "desk_shift_add": api(
         "POST",
-        "/api/v1/duty-desks/{station_id}/shifts",
+        "/duty-desks/{station_id}/shifts",
         params=lambda w: {"station_id": w.agency.id},
         body=lambda w: {
             "user_id": w.agency_staff.id,
             "starts_at": "2026-12-07T20:00:00+08:00",
             "ends_at": "2026-12-08T08:00:00+08:00",
         },
-        effect=lambda w, u, b, r: {"desk_shifts": b["desk_shifts"] + 1},
+        effect=counts(desk_shifts=1),
     ),
-    "group_directory_add": Endpoint(
-        "api",
+    "group_directory_add": api(
         "POST",
-        "/api/v1/groups/{group_id}/directory",
-        params=lambda w: {"group_id": Group.objects.latest("id").id},
+        "/groups/{group_id}/directory",
+        params=_latest_id(Group, "group_id"),
         body=lambda w: {"name": "Legal aid", "phone": "12348"},
         prepare=_group,
-        effect=lambda w, u, b, r: {"group_directory": b["group_directory"] + 1},
+        effect=counts(group_directory=1),
     ),
-    "group_directory_remove": Endpoint(
-        "api",
+    "group_directory_remove": api(
         "DELETE",
-        "/api/v1/groups/{group_id}/directory/{entry_id}",
+        "/groups/{group_id}/directory/{entry_id}",
         params=lambda w: {"group_id": Group.objects.latest("id").id, "entry_id": ServiceEntry.objects.latest("id").id},
         prepare=_directory_entry,
-        effect=lambda w, u, b, r: {"group_directory": b["group_directory"] - 1},
+        effect=counts(group_directory=-1),
     ),
-    "group_post_report": Endpoint(
-        "api",
+    "group_post_report": api(
         "POST",
-        "/api/v1/posts/{post_id}/report",
+        "/posts/{post_id}/report",
         params=lambda w: {"post_id": Request.objects.latest("id").post_id},
         body=lambda w: {"reason": "spam"},
         prepare=_group_request,
-        effect=lambda w, u, b, r: {"moderation_steps": b["moderation_steps"] + 1},
+        effect=counts(moderation_steps=1),
     ),
-    "group_post_moderate": Endpoint(
-        "api",
+    "group_post_moderate": api(
         "POST",
-        "/api/v1/posts/{post_id}/moderate",
+        "/posts/{post_id}/moderate",
         params=lambda w: {"post_id": Request.objects.latest("id").post_id},
         body=lambda w: {"action": "hide", "note": "off topic"},
         prepare=_group_request,
-        effect=lambda w, u, b, r: {"moderation_steps": b["moderation_steps"] + 1},
+        effect=counts(moderation_steps=1),
     ),
-    "group_request_forward": Endpoint(
-        "api",
+    "group_request_forward": api(
         "POST",
-        "/api/v1/requests/{request_id}/forward",
-        params=lambda w: {"request_id": Request.objects.latest("id").id},
+        "/requests/{request_id}/forward",
+        params=_latest_id(Request, "request_id"),
         prepare=_group_request,
         effect=lambda w, u, b, r: _request_forwarded(w, b),
     ),
     # --- the published safety index: grid-centre staff make, change and publish editions
-    "edition_create": Endpoint(
-        "api", "POST", "/api/v1/editions", body=_edition_json, effect=lambda w, u, b, r: _new_edition(b)
-    ),
-    "edition_update": Endpoint(
-        "api",
+    "edition_create": api("POST", "/editions", body=_edition_json, effect=lambda w, u, b, r: _new_edition(b)),
+    "edition_update": api(
         "PATCH",
-        "/api/v1/editions/{edition_id}",
-        params=lambda w: {"edition_id": Edition.objects.latest("id").id},
+        "/editions/{edition_id}",
+        params=_latest_id(Edition, "edition_id"),
         body=lambda w: {"title": "Renamed"},
         prepare=_draft_edition,
         effect=lambda w, u, b, r: _with(b, "editions", Edition.objects.latest("id").id, ("draft", "Renamed")),
     ),
-    "edition_publish": Endpoint(  # the compute job runs after commit: here the edition waits for it
-        "api",
-        "POST",
-        "/api/v1/editions/{edition_id}/publish",
-        params=lambda w: {"edition_id": Edition.objects.latest("id").id},
-        prepare=_draft_edition,
-        effect=lambda w, u, b, r: _with(b, "editions", Edition.objects.latest("id").id, ("computing", "Draft")),
-    ),
-    "page_edition_create": Endpoint(  # the editions page's form: a draft of the community's half year
-        "page",
-        "POST",
+    # the compute job runs after commit: here the edition waits for it
+    "edition_publish": api("POST", "/editions/{edition_id}/publish", **PUBLISH_THE_EDITION),
+    "page_edition_create": page(  # the editions page's form: a draft of the community's half year
         "/staff/editions/",
         body=lambda w: {
             "grid": w.community.id,
@@ -1695,38 +1481,12 @@ ENDPOINTS: dict[str, Endpoint] = {
         effect=lambda w, u, b, r: _new_edition(b),
         done_to="/staff/editions/",
     ),
-    "page_edition_publish": Endpoint(
-        "page",
-        "POST",
-        "/staff/editions/{edition_id}/publish/",
-        params=lambda w: {"edition_id": Edition.objects.latest("id").id},
-        prepare=_draft_edition,
-        effect=lambda w, u, b, r: _with(b, "editions", Edition.objects.latest("id").id, ("computing", "Draft")),
-        done_to="/staff/editions/",
+    "page_edition_publish": page(
+        "/staff/editions/{edition_id}/publish/", **PUBLISH_THE_EDITION, done_to="/staff/editions/"
     ),
-    "page_quiz_publish": Endpoint(
-        "page",
-        "POST",
-        "/staff/quizzes/{quiz_id}/publish/",
-        params=lambda w: {"quiz_id": Quiz.objects.latest("id").id},
-        prepare=_quiz_draft,
-        effect=lambda w, u, b, r: _quiz_now(b, "published"),
-        done_to="/staff/quizzes/{quiz_id}/",
-        refused_to="/staff/quizzes/",
-    ),
-    "page_quiz_close": Endpoint(
-        "page",
-        "POST",
-        "/staff/quizzes/{quiz_id}/close/",
-        params=lambda w: {"quiz_id": Quiz.objects.latest("id").id},
-        prepare=_quiz_published,
-        effect=lambda w, u, b, r: _quiz_now(b, "closed"),
-        done_to="/staff/quizzes/{quiz_id}/",
-        refused_to="/staff/quizzes/",
-    ),
-    "page_quiz_question_add": Endpoint(
-        "page",
-        "POST",
+    "page_quiz_publish": page("/staff/quizzes/{quiz_id}/publish/", **PUBLISH_THE_QUIZ, **BACK_TO_THE_QUIZ),
+    "page_quiz_close": page("/staff/quizzes/{quiz_id}/close/", **CLOSE_THE_QUIZ, **BACK_TO_THE_QUIZ),
+    "page_quiz_question_add": page(
         "/staff/quizzes/questions/",
         body=lambda w: {
             "agency": w.agency.id,
@@ -1737,17 +1497,12 @@ ENDPOINTS: dict[str, Endpoint] = {
             "choice_2": "A scam",
             "correct_2": "on",
         },
-        effect=lambda w, u, b, r: {"quiz_questions": b["quiz_questions"] + 1},
+        effect=counts(quiz_questions=1),
         done_to="/staff/quizzes/questions/",
     ),
-    "page_reward_order": Endpoint(
-        "page",
-        "POST",
+    "page_reward_order": page(
         "/rewards/{reward_id}/",
-        params=lambda w: {"reward_id": w.reward.id},
-        body=lambda w: {"quantity": 1, "pickup_point_id": w.pickup_point.id},
-        prepare=_grant_points,
-        effect=lambda w, u, b, r: _new_redemption(b, u),
+        **ORDER_THE_REWARD,
         done_to=lambda w: f"/rewards/orders/#order-{Redemption.objects.latest('id').id}",
     ),
 }
@@ -1794,58 +1549,51 @@ def _without_owner(before: dict, w: World) -> dict:
 ENDPOINTS.update(
     {
         # --- teams: the agency's named groups of volunteers
-        "team_create": Endpoint(
-            "api",
+        "team_create": api(
             "POST",
-            "/api/v1/teams",
+            "/teams",
             body=lambda w: {"name": "Matrix new team", "is_open": False},
             effect=lambda w, u, b, r: _new_team(b),
         ),
-        "team_join": Endpoint(  # open: any citizen; the owner's invitation to it is accepted on the way
-            "api",
+        "team_join": api(  # open: any citizen; the owner's invitation to it is accepted on the way
             "POST",
-            "/api/v1/teams/{team_id}/join",
+            "/teams/{team_id}/join",
             prepare=_teams,
             params=lambda w: {"team_id": _team_id("Matrix open team")},
             effect=lambda w, u, b, r: _joined(b, u, "Matrix open team"),
         ),
-        "team_join_closed": Endpoint(  # closed: by invitation; the owner, already in it, changes nothing
-            "api",
+        "team_join_closed": api(  # closed: by invitation; the owner, already in it, changes nothing
             "POST",
-            "/api/v1/teams/{team_id}/join",
+            "/teams/{team_id}/join",
             prepare=_teams,
             params=lambda w: {"team_id": _team_id("Matrix closed team")},
             effect=lambda w, u, b, r: {},
         ),
-        "team_invite": Endpoint(
-            "api",
+        "team_invite": api(
             "POST",
-            "/api/v1/teams/{team_id}/invitations",
+            "/teams/{team_id}/invitations",
             prepare=_teams,
             params=lambda w: {"team_id": _team_id("Matrix closed team")},
             body=lambda w: {"user_id": w.citizen.id},
             effect=lambda w, u, b, r: _with(b, "team_invitations", r.json()["id"], "pending"),
         ),
-        "invitation_accept": Endpoint(
-            "api",
+        "invitation_accept": api(
             "POST",
-            "/api/v1/invitations/{invitation_id}/accept",
+            "/invitations/{invitation_id}/accept",
             prepare=_teams,
             params=lambda w: {"invitation_id": _owner_invitation(w)},
             effect=lambda w, u, b, r: _joined(b, u, "Matrix open team"),
         ),
-        "invitation_decline": Endpoint(
-            "api",
+        "invitation_decline": api(
             "POST",
-            "/api/v1/invitations/{invitation_id}/decline",
+            "/invitations/{invitation_id}/decline",
             prepare=_teams,
             params=lambda w: {"invitation_id": _owner_invitation(w)},
             effect=lambda w, u, b, r: _with(b, "team_invitations", _owner_invitation(w), "declined"),
         ),
-        "team_member_remove": Endpoint(  # the owner, out of the closed team: by its staff, or leaving
-            "api",
+        "team_member_remove": api(  # the owner, out of the closed team: by its staff, or leaving
             "DELETE",
-            "/api/v1/teams/{team_id}/members/{user_id}",
+            "/teams/{team_id}/members/{user_id}",
             prepare=_teams,
             params=lambda w: {"team_id": _team_id("Matrix closed team"), "user_id": w.owner.id},
             effect=lambda w, u, b, r: _without_owner(b, w),
@@ -1922,19 +1670,16 @@ def _online_claim_id(w: World) -> dict:
 ENDPOINTS.update(
     {
         # --- online tasks: the claimant sends the proof
-        "claim_proof": Endpoint(
-            "api",
+        "claim_proof": api(
             "POST",
-            "/api/v1/claims/{claim_id}/proof",
+            "/claims/{claim_id}/proof",
             prepare=_online_claim,
             params=_online_claim_id,
             body=lambda w: {"confirm": True},
             effect=lambda w, u, b, r: _with(b, "claims", _online_claim_id(w)["claim_id"], "completed"),
         ),
         # --- standing rotas: the agency's recurring patrols
-        "rota_create": Endpoint(
-            "api", "POST", "/api/v1/rotas", body=_rota_json, effect=lambda w, u, b, r: _new_rota(b)
-        ),
+        "rota_create": api("POST", "/rotas", body=_rota_json, effect=lambda w, u, b, r: _new_rota(b)),
         **{
             f"rota_{action}": Endpoint(
                 "api",
@@ -1995,6 +1740,35 @@ def citizen_only(endpoint: str, allowed: tuple[int, str | None], **overrides: tu
     return everyone(endpoint, allowed, **{"anonymous": UNAUTHENTICATED, "auditor": FORBIDDEN, **overrides})
 
 
+def staff_only(
+    endpoint: str, staff: str, allowed: tuple[int, str | None], *, other=NOT_FOUND, **overrides: tuple[int, str | None]
+) -> list[Row]:
+    """The API: `staff` (grid_staff, agency_staff or clerk) may; the same role of another grid, agency
+    or point gets `other` (by default: not found); anonymous 401; everyone else 403 forbidden."""
+    return everyone(
+        endpoint, FORBIDDEN, anonymous=UNAUTHENTICATED, **{staff: allowed, f"other_{staff}": other}, **overrides
+    )
+
+
+def owner_only(endpoint: str, allowed: tuple[int, str | None], **overrides: tuple[int, str | None]) -> list[Row]:
+    """The API: only the owner (of the claim, order, offer, attempt...); to everyone else it does not exist."""
+    return everyone(endpoint, NOT_FOUND, anonymous=UNAUTHENTICATED, owner=allowed, **overrides)
+
+
+def page_staff_only(
+    endpoint: str,
+    staff: str,
+    allowed: tuple[int, str | None] = DONE,
+    *,
+    other: tuple[int, str | None],
+    refused: tuple[int, str | None] = PAGE_NOT_FOUND,
+    **overrides: tuple[int, str | None],
+) -> list[Row]:
+    """A page form: `staff` may; the same role elsewhere gets `other`; anonymous goes to log in;
+    everyone else gets `refused` (by default: the page is not found)."""
+    return everyone(endpoint, refused, anonymous=TO_LOGIN, **{staff: allowed, f"other_{staff}": other}, **overrides)
+
+
 ROWS: list[Row] = [
     # Anyone signed in changes their own name, profile and inbox, and verifies their own phone number.
     *everyone("me_update", OK, anonymous=UNAUTHENTICATED),
@@ -2004,57 +1778,15 @@ ROWS: list[Row] = [
     *everyone("phone_verify", OK, anonymous=UNAUTHENTICATED),
     # The shop: citizens order; the order's clerk hands it over; only its citizen cancels it.
     *citizen_only("reward_redeem", CREATED),
-    *rows(
-        "redemption_fulfil",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=FORBIDDEN,
-        other_grid_staff=FORBIDDEN,
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=OK,
-        other_clerk=NOT_FOUND,
-        auditor=FORBIDDEN,
-    ),
-    *rows(
-        "redemption_cancel",
-        anonymous=UNAUTHENTICATED,
-        citizen=NOT_FOUND,
-        owner=OK,
-        grid_staff=NOT_FOUND,
-        other_grid_staff=NOT_FOUND,
-        agency_staff=NOT_FOUND,
-        other_agency_staff=NOT_FOUND,
-        clerk=NOT_FOUND,
-        other_clerk=NOT_FOUND,
-        auditor=NOT_FOUND,
-    ),
+    *staff_only("redemption_fulfil", "clerk", OK),
+    *owner_only("redemption_cancel", OK),
     # Tasks: only staff of the task's agency create, publish, cancel, dispatch, approve and reject.
-    *[
-        row
-        for endpoint, allowed in (
-            ("task_create", CREATED),
-            ("task_publish", OK),
-            ("task_cancel", OK),
-            ("task_dispatch", OK),
-            ("claim_approve", OK),
-            ("claim_reject", OK),
-        )
-        for row in rows(
-            endpoint,
-            anonymous=UNAUTHENTICATED,
-            citizen=FORBIDDEN,
-            owner=FORBIDDEN,
-            grid_staff=FORBIDDEN,
-            other_grid_staff=FORBIDDEN,
-            agency_staff=allowed,
-            other_agency_staff=NOT_FOUND,
-            clerk=FORBIDDEN,
-            other_clerk=FORBIDDEN,
-            auditor=FORBIDDEN,
-        )
-    ],
+    *staff_only("task_create", "agency_staff", CREATED),
+    *staff_only("task_publish", "agency_staff", OK),
+    *staff_only("task_cancel", "agency_staff", OK),
+    *staff_only("task_dispatch", "agency_staff", OK),
+    *staff_only("claim_approve", "agency_staff", OK),
+    *staff_only("claim_reject", "agency_staff", OK),
     # ... and nobody decides on their own claim, even as staff of the task's agency.
     ("claim_approve", "owner_staff", *OWN_CLAIM),
     ("claim_reject", "owner_staff", *OWN_CLAIM),
@@ -2062,28 +1794,10 @@ ROWS: list[Row] = [
     *citizen_only("claim_create", CREATED, agency_staff=(403, "own_agency_task")),
     *citizen_only("on_call_set", OK),
     # Only the claimant cancels and checks in; only the one offered accepts or declines.
-    *[
-        row
-        for endpoint, allowed in (
-            ("claim_cancel", OK),
-            ("checkin_create", CREATED),
-            ("offer_accept", OK),
-            ("offer_decline", OK),
-        )
-        for row in rows(
-            endpoint,
-            anonymous=UNAUTHENTICATED,
-            citizen=NOT_FOUND,
-            owner=allowed,
-            grid_staff=NOT_FOUND,
-            other_grid_staff=NOT_FOUND,
-            agency_staff=NOT_FOUND,
-            other_agency_staff=NOT_FOUND,
-            clerk=NOT_FOUND,
-            other_clerk=NOT_FOUND,
-            auditor=NOT_FOUND,
-        )
-    ],
+    *owner_only("claim_cancel", OK),
+    *owner_only("checkin_create", CREATED),
+    *owner_only("offer_accept", OK),
+    *owner_only("offer_decline", OK),
     # ... nor through an urgent offer, once they are staff of the task's agency.
     ("offer_accept", "owner_staff", 403, "own_agency_task"),
     # Tips: every citizen reports; only staff of the case's grid (or above it) work the case, never
@@ -2092,167 +1806,39 @@ ROWS: list[Row] = [
     # At a door plate anyone reports: a guest without an account too (the shared guest reporter).
     *citizen_only("tip_submit_at_plate", CREATED, anonymous=CREATED),
     *everyone("guest_phone_code_send", CREATED),
-    *[
-        row
-        for endpoint in (
-            "case_accept",
-            "case_verify",
-            "case_mark_duplicate",
-            "case_verify_big_reward",
-            "case_approve_reward",
-        )
-        for row in rows(
-            endpoint,
-            anonymous=UNAUTHENTICATED,
-            citizen=FORBIDDEN,
-            owner=FORBIDDEN,
-            grid_staff=OK,
-            other_grid_staff=NOT_FOUND,
-            agency_staff=FORBIDDEN,
-            other_agency_staff=FORBIDDEN,
-            clerk=FORBIDDEN,
-            other_clerk=FORBIDDEN,
-            auditor=FORBIDDEN,
-            owner_staff=OWN_TIP,
-        )
-    ],
+    *staff_only("case_accept", "grid_staff", OK, owner_staff=OWN_TIP),
+    *staff_only("case_verify", "grid_staff", OK, owner_staff=OWN_TIP),
+    *staff_only("case_mark_duplicate", "grid_staff", OK, owner_staff=OWN_TIP),
+    *staff_only("case_verify_big_reward", "grid_staff", OK, owner_staff=OWN_TIP),
+    *staff_only("case_approve_reward", "grid_staff", OK, owner_staff=OWN_TIP),
     # Anyone signed in subscribes their phones to push and sets their choices; only its user unsubscribes.
     *everyone("push_subscription_create", CREATED, anonymous=UNAUTHENTICATED),
     *everyone("notify_choice_update", OK, anonymous=UNAUTHENTICATED),
-    *everyone("push_subscription_delete", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=(204, None)),
+    *owner_only("push_subscription_delete", (204, None)),
     # Only the reporter adds to their one-tap SOS and sends its positions; to everyone else it does not exist.
-    *[
-        row
-        for endpoint, allowed in (("sos_follow_up", OK), ("sos_ping", CREATED))
-        for row in everyone(endpoint, NOT_FOUND, anonymous=UNAUTHENTICATED, owner=allowed)
-    ],
+    *owner_only("sos_follow_up", OK),
+    *owner_only("sos_ping", CREATED),
     # Dispatch from a case: staff of the case's grid (or above it), never for their own report.
-    *rows(
-        "case_dispatch",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=CREATED,
-        other_grid_staff=NOT_FOUND,
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=FORBIDDEN,
-        other_clerk=FORBIDDEN,
-        auditor=FORBIDDEN,
-        owner_staff=OWN_TIP,
-    ),
+    *staff_only("case_dispatch", "grid_staff", CREATED, owner_staff=OWN_TIP),
     # ... and a reward above the category's default needs a second staff member (four eyes).
     ("case_approve_reward", "requesting_staff", 403, "four_eyes_required"),
     # The department a case is assigned to (the tasks' agency here) reports back and hands it back;
     # another department does not see it (404); grid staff and everyone else may not (403).
-    *[
-        row
-        for endpoint in ("case_report_back", "case_hand_back", "case_report_back_photos")
-        for row in rows(
-            endpoint,
-            anonymous=UNAUTHENTICATED,
-            citizen=FORBIDDEN,
-            owner=FORBIDDEN,
-            grid_staff=FORBIDDEN,
-            other_grid_staff=FORBIDDEN,
-            agency_staff=OK,
-            other_agency_staff=NOT_FOUND,
-            clerk=FORBIDDEN,
-            other_clerk=FORBIDDEN,
-            auditor=FORBIDDEN,
-            owner_staff=OWN_TIP,
-        )
-    ],
+    *staff_only("case_report_back", "agency_staff", OK, owner_staff=OWN_TIP),
+    *staff_only("case_hand_back", "agency_staff", OK, owner_staff=OWN_TIP),
+    *staff_only("case_report_back_photos", "agency_staff", OK, owner_staff=OWN_TIP),
     # Routing rules: kept by staff of the rule's grid (or above it); another grid's rule is 404.
-    *[
-        row
-        for endpoint, allowed in (
-            ("routing_rule_create", CREATED),
-            ("routing_rule_update", OK),
-            ("routing_rule_delete", (204, None)),
-        )
-        for row in rows(
-            endpoint,
-            anonymous=UNAUTHENTICATED,
-            citizen=FORBIDDEN,
-            owner=FORBIDDEN,
-            grid_staff=allowed,
-            other_grid_staff=NOT_FOUND,
-            agency_staff=FORBIDDEN,
-            other_agency_staff=FORBIDDEN,
-            clerk=FORBIDDEN,
-            other_clerk=FORBIDDEN,
-            auditor=FORBIDDEN,
-        )
-    ],
+    *staff_only("routing_rule_create", "grid_staff", CREATED),
+    *staff_only("routing_rule_update", "grid_staff", OK),
+    *staff_only("routing_rule_delete", "grid_staff", (204, None)),
     # Place codes: made and moved by staff of the code's grid, only inside that grid.
-    *rows(
-        "place_code_create",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=CREATED,
-        other_grid_staff=OUTSIDE_GRID,
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=FORBIDDEN,
-        other_clerk=FORBIDDEN,
-        auditor=FORBIDDEN,
-    ),
+    *staff_only("place_code_create", "grid_staff", CREATED, other=OUTSIDE_GRID),
     # Door plates in bulk: a CSV of the community's plates; another grid's staff are told each row's
     # point is not theirs (422 invalid_rows), and a department's staff are no grid staff.
-    *rows(
-        "place_code_import",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=CREATED,
-        other_grid_staff=(422, "invalid_rows"),
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=FORBIDDEN,
-        other_clerk=FORBIDDEN,
-        auditor=FORBIDDEN,
-    ),
-    *rows(
-        "place_code_sheet_request",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=CREATED,
-        other_grid_staff=NOT_FOUND,
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=FORBIDDEN,
-        other_clerk=FORBIDDEN,
-        auditor=FORBIDDEN,
-    ),
-    *rows(
-        "place_code_move",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=OK,
-        other_grid_staff=NOT_FOUND,
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=FORBIDDEN,
-        other_clerk=FORBIDDEN,
-        auditor=FORBIDDEN,
-    ),
-    *rows(
-        "place_code_move_away",
-        anonymous=UNAUTHENTICATED,
-        citizen=FORBIDDEN,
-        owner=FORBIDDEN,
-        grid_staff=OUTSIDE_GRID,
-        other_grid_staff=NOT_FOUND,
-        agency_staff=FORBIDDEN,
-        other_agency_staff=FORBIDDEN,
-        clerk=FORBIDDEN,
-        other_clerk=FORBIDDEN,
-        auditor=FORBIDDEN,
-    ),
+    *staff_only("place_code_import", "grid_staff", CREATED, other=(422, "invalid_rows")),
+    *staff_only("place_code_sheet_request", "grid_staff", CREATED),
+    *staff_only("place_code_move", "grid_staff", OK),
+    *staff_only("place_code_move_away", "grid_staff", OUTSIDE_GRID),
     # Open311: a partner's valid key, whoever sends it; a signed-in session is no key.
     ("open311_post_without_key", "anonymous", *OPEN311_REFUSED),
     ("open311_post_without_key", "citizen", *OPEN311_REFUSED),
@@ -2261,263 +1847,89 @@ ROWS: list[Row] = [
     ("open311_post_with_revoked_key", "anonymous", *OPEN311_REFUSED),
     ("open311_post_key_as_parameter", "anonymous", 400, None),
     # Page forms: the same rules as the API behind them.
-    *[
-        row
-        for endpoint in ("page_case_accept", "page_case_verify", "page_case_approve_reward")
-        for row in rows(
-            endpoint,
-            anonymous=TO_LOGIN,
-            citizen=PAGE_NOT_FOUND,
-            owner=PAGE_NOT_FOUND,
-            grid_staff=DONE,
-            other_grid_staff=REFUSED,
-            agency_staff=PAGE_NOT_FOUND,
-            other_agency_staff=PAGE_NOT_FOUND,
-            clerk=PAGE_NOT_FOUND,
-            other_clerk=PAGE_NOT_FOUND,
-            auditor=PAGE_NOT_FOUND,
-            owner_staff=REFUSED,
-        )
-    ],
+    *page_staff_only("page_case_accept", "grid_staff", other=REFUSED, owner_staff=REFUSED),
+    *page_staff_only("page_case_verify", "grid_staff", other=REFUSED, owner_staff=REFUSED),
+    *page_staff_only("page_case_approve_reward", "grid_staff", other=REFUSED, owner_staff=REFUSED),
     ("page_case_approve_reward", "requesting_staff", *REFUSED),
-    *rows(
+    *page_staff_only(
         "page_case_report_back",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
+        "agency_staff",
+        other=REFUSED,
         grid_staff=REFUSED,
         other_grid_staff=REFUSED,
-        agency_staff=DONE,
-        other_agency_staff=REFUSED,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
         owner_staff=REFUSED,
     ),
     *everyone("page_phone_code_send", DONE, anonymous=TO_LOGIN),
     *everyone("page_settings_save", DONE, anonymous=TO_LOGIN),
-    *rows(
-        "page_place_code_save",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
-        grid_staff=DONE,
-        other_grid_staff=(422, "refused"),  # a point outside their grids
-        agency_staff=PAGE_NOT_FOUND,
-        other_agency_staff=PAGE_NOT_FOUND,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
-    ),
-    *rows(
-        "page_place_code_import",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
-        grid_staff=DONE,
-        other_grid_staff=(422, "refused"),  # the page again with the bad-row report
-        agency_staff=PAGE_NOT_FOUND,
-        other_agency_staff=PAGE_NOT_FOUND,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
-    ),
-    *rows(
-        "page_place_code_sheet_request",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
-        grid_staff=DONE,
-        other_grid_staff=(404, "refused"),  # not one of their grids: the page again with the reason
-        agency_staff=PAGE_NOT_FOUND,
-        other_agency_staff=PAGE_NOT_FOUND,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
-    ),
+    # a point outside their grids: the page again with the reason
+    *page_staff_only("page_place_code_save", "grid_staff", other=(422, "refused")),
+    # the page again with the bad-row report
+    *page_staff_only("page_place_code_import", "grid_staff", other=(422, "refused")),
+    # not one of their grids: the page again with the reason
+    *page_staff_only("page_place_code_sheet_request", "grid_staff", other=(404, "refused")),
     # Routing rules on their page: as in the API, only staff of the rule's grid.
-    *rows(
-        "page_routing_rule_add",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
-        grid_staff=DONE,
-        other_grid_staff=(404, "refused"),  # not one of their grids: the page again with the reason
-        agency_staff=PAGE_NOT_FOUND,
-        other_agency_staff=PAGE_NOT_FOUND,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
-    ),
-    *rows(
-        "page_routing_rule_delete",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
-        grid_staff=DONE,
-        other_grid_staff=PAGE_NOT_FOUND,
-        agency_staff=PAGE_NOT_FOUND,
-        other_agency_staff=PAGE_NOT_FOUND,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
-    ),
+    *page_staff_only("page_routing_rule_add", "grid_staff", other=(404, "refused")),
+    *page_staff_only("page_routing_rule_delete", "grid_staff", other=PAGE_NOT_FOUND),
     # A station's staff add safe houses to their own registry (each agency's page is its own).
-    *everyone("page_safe_house_add", PAGE_FORBIDDEN, anonymous=TO_LOGIN, agency_staff=DONE, other_agency_staff=DONE),
-    *rows(
-        "page_place_code_hijack",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_NOT_FOUND,
-        owner=PAGE_NOT_FOUND,
-        grid_staff=(422, "refused"),  # the code's point stays inside its grid
-        other_grid_staff=(409, "refused"),  # the code is the community's: taken, never re-pointed
-        agency_staff=PAGE_NOT_FOUND,
-        other_agency_staff=PAGE_NOT_FOUND,
-        clerk=PAGE_NOT_FOUND,
-        other_clerk=PAGE_NOT_FOUND,
-        auditor=PAGE_NOT_FOUND,
-    ),
-    *rows(
-        "page_task_create",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_FORBIDDEN,
-        owner=PAGE_FORBIDDEN,
-        grid_staff=PAGE_FORBIDDEN,
-        other_grid_staff=PAGE_FORBIDDEN,
-        agency_staff=DONE,
-        other_agency_staff=FORM_INVALID,  # the agency is not one of the form's choices
-        clerk=PAGE_FORBIDDEN,
-        other_clerk=PAGE_FORBIDDEN,
-        auditor=PAGE_FORBIDDEN,
-    ),
-    *[
-        row
-        for endpoint in (
-            "page_task_publish",
-            "page_task_cancel",
-            "page_task_dispatch",
-            "page_claim_approve",
-            "page_claim_reject",
-        )
-        for row in rows(
-            endpoint,
-            anonymous=TO_LOGIN,
-            citizen=REFUSED,
-            owner=REFUSED,
-            grid_staff=REFUSED,
-            other_grid_staff=REFUSED,
-            agency_staff=DONE,
-            other_agency_staff=REFUSED,
-            clerk=REFUSED,
-            other_clerk=REFUSED,
-            auditor=REFUSED,
-        )
-    ],
+    *page_staff_only("page_safe_house_add", "agency_staff", other=DONE, refused=PAGE_FORBIDDEN),
+    # The code's point stays inside its grid; to another grid the code is the community's: taken,
+    # never re-pointed.
+    *page_staff_only("page_place_code_hijack", "grid_staff", (422, "refused"), other=(409, "refused")),
+    # the agency is not one of the form's choices
+    *page_staff_only("page_task_create", "agency_staff", other=FORM_INVALID, refused=PAGE_FORBIDDEN),
+    *page_staff_only("page_task_publish", "agency_staff", other=REFUSED, refused=REFUSED),
+    *page_staff_only("page_task_cancel", "agency_staff", other=REFUSED, refused=REFUSED),
+    *page_staff_only("page_task_dispatch", "agency_staff", other=REFUSED, refused=REFUSED),
+    *page_staff_only("page_claim_approve", "agency_staff", other=REFUSED, refused=REFUSED),
+    *page_staff_only("page_claim_reject", "agency_staff", other=REFUSED, refused=REFUSED),
     ("page_claim_approve", "owner_staff", *REFUSED),
     ("page_claim_reject", "owner_staff", *REFUSED),
-    *rows(
-        "page_fulfil",
-        anonymous=TO_LOGIN,
-        citizen=PAGE_FORBIDDEN,
-        owner=PAGE_FORBIDDEN,
-        grid_staff=PAGE_FORBIDDEN,
-        other_grid_staff=PAGE_FORBIDDEN,
-        agency_staff=PAGE_FORBIDDEN,
-        other_agency_staff=PAGE_FORBIDDEN,
-        clerk=SHOWN_DONE,
-        other_clerk=SHOWN_REFUSED,
-        auditor=PAGE_FORBIDDEN,
-    ),
+    *page_staff_only("page_fulfil", "clerk", SHOWN_DONE, other=SHOWN_REFUSED, refused=PAGE_FORBIDDEN),
     *citizen_only("page_tip_new", DONE, anonymous=TO_LOGIN, auditor=(403, "refused")),
-    *rows(
-        "page_order_cancel",
-        anonymous=TO_LOGIN,
-        citizen=REFUSED,
-        owner=DONE,
-        grid_staff=REFUSED,
-        other_grid_staff=REFUSED,
-        agency_staff=REFUSED,
-        other_agency_staff=REFUSED,
-        clerk=REFUSED,
-        other_clerk=REFUSED,
-        auditor=REFUSED,
-    ),
+    *everyone("page_order_cancel", REFUSED, anonymous=TO_LOGIN, owner=DONE),
     *citizen_only("page_reward_order", DONE, anonymous=TO_LOGIN, auditor=SHOWN_REFUSED),
     # Safe houses: only the guard on duty (staff of the station) answers their roll call; to anyone
     # else it does not exist.
     *everyone("roll_call_answer", NOT_FOUND, anonymous=UNAUTHENTICATED, agency_staff=OK),
     # ... and staff of a station keep its safe houses and shifts; another station's are not found.
-    *everyone(
-        "safe_house_create", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=CREATED
-    ),
-    *everyone("safe_house_update", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=OK, other_agency_staff=NOT_FOUND),
-    *everyone("shift_create", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=NOT_FOUND),
+    *staff_only("safe_house_create", "agency_staff", CREATED, other=CREATED),
+    *staff_only("safe_house_update", "agency_staff", OK),
+    *staff_only("shift_create", "agency_staff", CREATED),
     # Quizzes: citizens (staff keep the role) play a published quiz, but never their own agency's;
     # an attempt is its citizen's alone (to anyone else it does not exist).
     *citizen_only("quiz_attempt_start", CREATED, agency_staff=(403, "own_agency_quiz")),
-    *everyone("quiz_attempt_answer", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=OK),
-    *everyone("quiz_attempt_submit", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=OK),
+    *owner_only("quiz_attempt_answer", OK),
+    *owner_only("quiz_attempt_submit", OK),
     # ... agency staff keep their agency's bank and quizzes; another agency's quiz is not found.
-    *everyone(
-        "quiz_question_create", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=CREATED
-    ),
-    *everyone("quiz_create", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=CREATED),
-    *everyone("quiz_publish", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=OK, other_agency_staff=NOT_FOUND),
-    *everyone("quiz_close", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=OK, other_agency_staff=NOT_FOUND),
+    *staff_only("quiz_question_create", "agency_staff", CREATED, other=CREATED),
+    *staff_only("quiz_create", "agency_staff", CREATED, other=CREATED),
+    *staff_only("quiz_publish", "agency_staff", OK),
+    *staff_only("quiz_close", "agency_staff", OK),
     # ... and on the staff's pages the same: done for the quiz's agency, refused for everyone else.
-    *[
-        row
-        for endpoint in ("page_quiz_publish", "page_quiz_close")
-        for row in everyone(endpoint, REFUSED, anonymous=TO_LOGIN, agency_staff=DONE)
-    ],
-    *everyone(
-        "page_quiz_question_add",
-        PAGE_FORBIDDEN,
-        anonymous=TO_LOGIN,
-        agency_staff=DONE,
-        other_agency_staff=FORM_INVALID,  # the agency is not one of the form's choices
-    ),
+    *page_staff_only("page_quiz_publish", "agency_staff", other=REFUSED, refused=REFUSED),
+    *page_staff_only("page_quiz_close", "agency_staff", other=REFUSED, refused=REFUSED),
+    # the agency is not one of the form's choices
+    *page_staff_only("page_quiz_question_add", "agency_staff", other=FORM_INVALID, refused=PAGE_FORBIDDEN),
     # Teams: staff make them for their agency; citizens join open ones, closed ones by invitation;
     # the agency's own staff never join its teams (they cannot claim its tasks); the invitee alone
     # answers an invitation; staff remove members and a member may leave.
-    *everyone("team_create", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=CREATED),
+    *staff_only("team_create", "agency_staff", CREATED, other=CREATED),
     *citizen_only("team_join", OK, agency_staff=(403, "own_agency_team")),
     *citizen_only("team_join_closed", (403, "invitation_required"), owner=OK, agency_staff=(403, "own_agency_team")),
-    *everyone("team_invite", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=NOT_FOUND),
-    *everyone("invitation_accept", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=OK),
-    *everyone("invitation_decline", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=OK),
-    *everyone(
-        "team_member_remove",
-        FORBIDDEN,
-        anonymous=UNAUTHENTICATED,
-        owner=(204, None),
-        agency_staff=(204, None),
-        other_agency_staff=NOT_FOUND,
-    ),
+    *staff_only("team_invite", "agency_staff", CREATED),
+    *owner_only("invitation_accept", OK),
+    *owner_only("invitation_decline", OK),
+    *staff_only("team_member_remove", "agency_staff", (204, None), owner=(204, None)),
     # Community groups: a community group is open to every citizen (the auditor is none); its posts
     # are for its members and officers (the station's staff read and answer, but do not post); its
     # requests are answered by its officer (the community's grid staff) and the station's duty desk
     # (the tasks' agency) and rated by their poster; to everyone else the group does not exist.
     *citizen_only("group_join", OK),
-    *everyone("group_leave", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=(204, None), grid_staff=FORBIDDEN),
-    *everyone(
-        "group_post_create",
-        NOT_FOUND,
-        anonymous=UNAUTHENTICATED,
-        owner=CREATED,
-        grid_staff=CREATED,
-        agency_staff=FORBIDDEN,
-    ),
-    *everyone(
-        "group_reply_create",
-        NOT_FOUND,
-        anonymous=UNAUTHENTICATED,
-        owner=CREATED,
-        grid_staff=CREATED,
-        agency_staff=CREATED,
-    ),
+    *owner_only("group_leave", (204, None), grid_staff=FORBIDDEN),
+    *owner_only("group_post_create", CREATED, grid_staff=CREATED, agency_staff=FORBIDDEN),
+    *owner_only("group_reply_create", CREATED, grid_staff=CREATED, agency_staff=CREATED),
     *everyone("group_request_resolve", NOT_FOUND, anonymous=UNAUTHENTICATED, grid_staff=OK, agency_staff=OK),
-    *everyone("group_request_rate", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=OK),
+    *owner_only("group_request_rate", OK),
     # A station's staff keep its duty desk's roster; to anyone else the station is not found.
     *everyone("desk_shift_add", NOT_FOUND, anonymous=UNAUTHENTICATED, agency_staff=CREATED),
     # Staff make circles (by invitation); the group's officers and its station's desk invite.
@@ -2531,79 +1943,33 @@ ROWS: list[Row] = [
         other_clerk=FORBIDDEN,
         auditor=FORBIDDEN,
     ),
-    *everyone(
-        "group_invitation_create",
-        NOT_FOUND,
-        anonymous=UNAUTHENTICATED,
-        owner=FORBIDDEN,
-        grid_staff=CREATED,
-        agency_staff=CREATED,
-    ),
+    *owner_only("group_invitation_create", FORBIDDEN, grid_staff=CREATED, agency_staff=CREATED),
     # The group's officers and the station's duty desk keep its directory and moderate it; its
     # members report posts; to everyone else the group does not exist.
-    *everyone(
-        "group_directory_add",
-        NOT_FOUND,
-        anonymous=UNAUTHENTICATED,
-        owner=FORBIDDEN,
-        grid_staff=CREATED,
-        agency_staff=CREATED,
-    ),
-    *everyone(
-        "group_directory_remove",
-        NOT_FOUND,
-        anonymous=UNAUTHENTICATED,
-        owner=FORBIDDEN,
-        grid_staff=(204, None),
-        agency_staff=(204, None),
-    ),
-    *everyone(
-        "group_post_report",
-        NOT_FOUND,
-        anonymous=UNAUTHENTICATED,
-        owner=CREATED,
-        grid_staff=CREATED,
-        agency_staff=CREATED,
-    ),
-    *everyone(
-        "group_post_moderate", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=FORBIDDEN, grid_staff=OK, agency_staff=OK
-    ),
+    *owner_only("group_directory_add", FORBIDDEN, grid_staff=CREATED, agency_staff=CREATED),
+    *owner_only("group_directory_remove", FORBIDDEN, grid_staff=(204, None), agency_staff=(204, None)),
+    *owner_only("group_post_report", CREATED, grid_staff=CREATED, agency_staff=CREATED),
+    *owner_only("group_post_moderate", FORBIDDEN, grid_staff=OK, agency_staff=OK),
     # Broadcasts: grid-centre staff to the groups of their grids, a police station's staff to the groups
     # it covers; staff of a grid without any group have nobody to send to.
-    *everyone(
-        "broadcast_create",
-        FORBIDDEN,
-        anonymous=UNAUTHENTICATED,
-        grid_staff=CREATED,
-        agency_staff=CREATED,
-        other_grid_staff=(422, "no_groups"),
-    ),
+    *staff_only("broadcast_create", "grid_staff", CREATED, other=(422, "no_groups"), agency_staff=CREATED),
     *everyone("group_request_forward", NOT_FOUND, anonymous=UNAUTHENTICATED, grid_staff=CREATED, agency_staff=CREATED),
     # The published safety index: staff of the edition's grid (or above it) make, change and publish
     # editions; another grid's staff do not find it; everyone else may not.
-    *everyone("edition_create", FORBIDDEN, anonymous=UNAUTHENTICATED, grid_staff=CREATED, other_grid_staff=NOT_FOUND),
-    *everyone("edition_update", FORBIDDEN, anonymous=UNAUTHENTICATED, grid_staff=OK, other_grid_staff=NOT_FOUND),
-    *everyone(
-        "edition_publish", FORBIDDEN, anonymous=UNAUTHENTICATED, grid_staff=(202, None), other_grid_staff=NOT_FOUND
-    ),
-    # ... and on their page: a grid's editions are its staff's (and the staff of grids above it).
-    *everyone(
-        "page_edition_create",
-        PAGE_NOT_FOUND,
-        anonymous=TO_LOGIN,
-        grid_staff=DONE,
-        other_grid_staff=(404, "refused"),  # not one of their grids: the page again with the reason
-    ),
-    *everyone("page_edition_publish", PAGE_NOT_FOUND, anonymous=TO_LOGIN, grid_staff=DONE),
+    *staff_only("edition_create", "grid_staff", CREATED),
+    *staff_only("edition_update", "grid_staff", OK),
+    *staff_only("edition_publish", "grid_staff", (202, None)),
+    # ... and on their page: a grid's editions are its staff's (and the staff of grids above it);
+    # another grid's staff see the page again with the reason.
+    *page_staff_only("page_edition_create", "grid_staff", other=(404, "refused")),
+    *page_staff_only("page_edition_publish", "grid_staff", other=PAGE_NOT_FOUND),
     # Online tasks: only the claimant sends the proof; to anyone else the claim does not exist.
-    *everyone("claim_proof", NOT_FOUND, anonymous=UNAUTHENTICATED, owner=OK),
+    *owner_only("claim_proof", OK),
     # Rotas: staff keep their agency's; another agency's rota is not found.
-    *everyone("rota_create", FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=CREATED, other_agency_staff=CREATED),
-    *[
-        row
-        for action in ("rota_pause", "rota_resume", "rota_end")
-        for row in everyone(action, FORBIDDEN, anonymous=UNAUTHENTICATED, agency_staff=OK, other_agency_staff=NOT_FOUND)
-    ],
+    *staff_only("rota_create", "agency_staff", CREATED, other=CREATED),
+    *staff_only("rota_pause", "agency_staff", OK),
+    *staff_only("rota_resume", "agency_staff", OK),
+    *staff_only("rota_end", "agency_staff", OK),
 ]
 
 
