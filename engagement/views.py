@@ -59,7 +59,8 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
 
 
 def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
-    """An SVG drawing of the published cells over the community outlines (plain rectangles, no JS)."""
+    """The published cells over the community outlines: for the Leaflet map over the chosen tiles (geo),
+    and as an SVG drawing (plain rectangles) for a browser without JavaScript."""
     cells = index["heat"]
     lats = [c["south"] for c in cells] + [c["north"] for c in cells]
     lons = [c["west"] for c in cells] + [c["east"] for c in cells]
@@ -113,7 +114,16 @@ def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
             for step in range(5 if top > low else 1)  # one shade when every cell counts the same
         ],
     }
-    return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines, "legend": legend}
+    # What the Leaflet map draws (static/js/engagement-heat-map.js): the cells and the outlines in WGS84.
+    geo = {
+        "cells": [
+            {key: c[key] for key in ("lat", "lon", "south", "west", "north", "east", "count", "tips", "tasks")}
+            | {"opacity": c["opacity"]}
+            for c in drawn
+        ],
+        "grids": [{"name": grid.name, "boundary": grid.boundary} for grid in grids],
+    }
+    return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines, "legend": legend, "geo": geo}
 
 
 def safety_index_page(request: HttpRequest) -> HttpResponse:

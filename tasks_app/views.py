@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Agency
+from accounts.models import Agency, Grid
+from accounts.selectors import grid_innermost_containing
 from core.errors import DomainError, ForbiddenError
 from core.places import known_places
 from core.redirects import safe_next_url
@@ -29,6 +30,7 @@ from tasks_app.models import (
     CheckInKind,
     Claim,
     ClaimStatus,
+    Task,
     VolunteerStatus,
 )
 from tasks_app.services.checkins import CHECKIN_OPENS_BEFORE
@@ -55,6 +57,18 @@ def task_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _map_grids(task: Task) -> list[dict]:
+    """The grid outlines a task's map draws (fubi-maps.js): the innermost grid holding the meeting point
+    and the task's audience grid when it has one, WGS84 rings of [lon, lat]."""
+    if task.lat is None:  # an online task: no map
+        return []
+    found: list[Grid | None] = [grid_innermost_containing(lat=task.lat, lon=task.lon)]
+    if task.grid_id is not None:
+        found.append(task.grid)
+    unique = {grid.id: grid for grid in found if grid is not None}
+    return [{"name": grid.name, "boundary": grid.boundary} for grid in unique.values()]
+
+
 def task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task with its map and the claim button."""
     try:
@@ -68,7 +82,7 @@ def task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
         claim.task = task
         _attach_outlook(claim)
     checkin_open = timezone.now() >= task.starts_at - CHECKIN_OPENS_BEFORE
-    context = {"task": task, "claim": claim, "checkin_open": checkin_open}
+    context = {"task": task, "claim": claim, "checkin_open": checkin_open, "map_grids": _map_grids(task)}
     return render(request, "tasks_app/task_detail.html", context)
 
 
@@ -94,7 +108,12 @@ def task_onsite_page(request: HttpRequest, task_id: int) -> HttpResponse:
     if claim.task.lat is None:  # an online task has no site: its proof is sent from the task's page
         return redirect("tasks_app:detail", task_id=task_id)
     _attach_outlook(claim)
-    context = {"claim": claim, "task": claim.task, "status_labels": dict(ClaimStatus.choices)}
+    context = {
+        "claim": claim,
+        "task": claim.task,
+        "status_labels": dict(ClaimStatus.choices),
+        "map_grids": _map_grids(claim.task),
+    }
     return render(request, "tasks_app/onsite.html", context)
 
 

@@ -2,7 +2,9 @@
 geofence and the credits stay under the bottom navigation; the on-site map fits the volunteer and
 the meeting point together and draws the way between them with its length; with Chinese tiles
 (GCJ-02) what is drawn is shifted so it stands where it is on those tiles; when tiles fail the map
-turns plain and still shows the points and the distance."""
+turns plain and still shows the grid outlines, the points and the distance. The public safety
+index's heat map is on the same map code (base map, legend, plain view, GCJ-02 shift); the wall map's
+own tests are in live/tests/test_browser_wall.py."""
 
 import math
 from collections.abc import Iterator
@@ -11,6 +13,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from accounts.tests.factories import GridFactory, box
+from engagement import safety_index
+from engagement.tests.conftest import IN_WEST, verified_tip
+from engagement.tests.conftest import world as world  # the fixture, shared with the app tests
 from tests.conftest import browser_login, screenshot
 from tests.test_browser_claim_next import SITE, make_task
 from tests.tileserver import TileServer
@@ -109,14 +115,25 @@ def test_the_on_site_map_fits_me_and_the_meeting_point_and_stays_under_the_navig
 def test_when_tiles_fail_the_map_is_plain_and_still_shows_the_points_and_the_distance(
     new_page, make_user, password, settings, tile_server
 ) -> None:
-    # given a tile server that answers 503
+    # given a tile server that answers 503, and the community the meeting point is in
     tile_server.failing = True
     tiles_from(settings, tile_server)
+    community = GridFactory(
+        code="m-guxi", name="Guxi community", level="community", boundary=box(26.076, 119.296, 26.086, 119.306)
+    )
     # when the volunteer opens the on-site page
     phone, _task = on_site_page(new_page, make_user, password)
-    # then the map turns plain, says so, and still draws the geofence, the volunteer, the way and its length
+    # then the map turns plain (a graticule), says so, and still draws the geofence, the volunteer, the
+    # way and its length, over the outline of the community
     expect(phone.locator("#task-map")).to_have_attribute("data-tile-state", "failed")
     expect(phone.locator("#task-map.map-plain")).to_have_count(1)
+    ground = phone.locator("#task-map").evaluate("(node) => getComputedStyle(node).backgroundImage")
+    assert ground.startswith("repeating-linear-gradient")
+    outline = phone.locator("#task-map [data-testid=map-grid]")
+    expect(outline).to_have_count(1)
+    expect(outline).to_have_attribute("data-grid", community.name)
+    pin = phone.locator("#task-map .leaflet-marker-icon").bounding_box()
+    assert inside(pin, outline.bounding_box())
     expect(phone.get_by_test_id("map-plain-note")).to_have_text("地图底图无法加载：在空白底图上显示各点和距离。")
     expect(phone.locator(".map-distance")).to_have_text("334 m")
     expect(phone.locator("#task-map path.leaflet-interactive")).to_have_count(3)
@@ -150,3 +167,78 @@ def test_chinese_tiles_shift_what_is_drawn_to_gcj02(
     # and a tap on the map comes back as WGS84 (the page's own inverse)
     back = phone.evaluate("([a, b]) => window.FubiMap.fromMap(a, b)", list(drawn))
     assert back == pytest.approx(SITE, abs=1e-6)
+
+
+def heat_world(world, make_user) -> dict:
+    """Six accepted tips in one cell of the West community: one published cell (k = 5)."""
+    reporter = make_user()
+    for n in range(6):
+        verified_tip(
+            world,
+            reporter,
+            category="urban_management",
+            at=(IN_WEST[0] + 0.0003 * n, IN_WEST[1]),
+            verify=False,
+            accept=True,
+        )
+    index = safety_index.safety_index(period="half_year")
+    assert len(index["heat"]) == 1
+    return index["heat"][0]
+
+
+def test_with_tiles_failing_the_safety_index_shows_the_community_outlines_and_its_cells_on_a_plain_ground(
+    world, make_user, new_page, settings, tile_server
+) -> None:
+    # given one published cell in the West community and a tile server that answers 503
+    cell = heat_world(world, make_user)
+    tile_server.failing = True
+    tiles_from(settings, tile_server)
+    # when anyone opens the safety index on a phone
+    phone = new_page(locale="zh-CN")
+    phone.goto("/safety-index/")
+    node = phone.get_by_test_id("heat-map")
+    # then the heat map turns plain, says so, and draws both communities' outlines and the cell in West
+    expect(node).to_have_attribute("data-tile-state", "failed")
+    expect(node.get_by_test_id("map-plain-note")).to_have_text("地图底图无法加载：在空白底图上显示各点和距离。")
+    assert node.evaluate("(n) => getComputedStyle(n).backgroundImage").startswith("repeating-linear-gradient")
+    outlines = node.get_by_test_id("map-grid")
+    expect(outlines).to_have_count(2)
+    assert sorted(outlines.nth(n).get_attribute("data-grid") for n in range(2)) == ["East community", "West community"]
+    expect(node.locator(".map-grid-name")).to_have_text(["East community", "West community"])  # by name
+    drawn = node.get_by_test_id("heat-cell")
+    expect(drawn).to_have_count(1)
+    expect(drawn).to_have_attribute("data-count", str(cell["count"]))
+    mapbox = node.bounding_box()
+    west = node.locator("[data-testid=map-grid][data-grid='West community']").bounding_box()
+    assert inside(west, mapbox)
+    assert inside(drawn.bounding_box(), west)
+    # and the legend says what a cell's shade means
+    expect(phone.get_by_test_id("heat-legend-high")).to_have_text("6")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "maps-safety-index-plain-phone")
+
+
+@pytest.mark.parametrize("coordinates", ["wgs84", "gcj02"])
+def test_with_chinese_tiles_the_safety_index_draws_its_cells_shifted_to_gcj02(
+    world, make_user, new_page, settings, tile_server, coordinates
+) -> None:
+    # given one published cell and tiles in WGS84 or in GCJ-02
+    cell = heat_world(world, make_user)
+    tiles_from(settings, tile_server, coordinates)
+    # when anyone opens the safety index on a phone
+    phone = new_page(locale="en-US")
+    phone.goto("/safety-index/")
+    drawn = phone.get_by_test_id("heat-cell")
+    # then the cell's centre is drawn where its WGS84 position is on those tiles
+    expected = wgs_to_gcj(cell["lat"], cell["lon"]) if coordinates == "gcj02" else (cell["lat"], cell["lon"])
+    expect(drawn).to_have_attribute("data-drawn-lat", f"{expected[0]:.6f}")
+    expect(drawn).to_have_attribute("data-drawn-lon", f"{expected[1]:.6f}")
+    assert float(drawn.get_attribute("data-lat")) == cell["lat"]
+    # over a base map of tiles that loaded, with their credit, above the bottom navigation
+    node = phone.get_by_test_id("heat-map")
+    expect(node).not_to_have_class("map-plain")
+    expect(node.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    assert tile_server.requests > 0
+    assert int(node.get_attribute("data-tiles_loaded")) > 0
+    if coordinates == "gcj02":
+        screenshot(phone, "maps-safety-index-gcj02-phone")

@@ -1,7 +1,9 @@
 /* /staff/live/: the command centre's wall map. Draws the board the page was served with, then follows
    GET /api/v1/live: a `position` moves its volunteer's marker and extends their track (two hours
    kept), `sos` and `case` read the board again (GET /api/v1/live/board). SLA clocks count down every
-   second. Every string from the server goes into the page with textContent. */
+   second. Every string from the server goes into the page with textContent. The map is the shared one
+   (static/js/fubi-maps.js): the chosen tiles and their credits, positions shifted to GCJ-02 with
+   Chinese tiles (positions kept here stay WGS84), a plain view with the grid outlines when tiles fail. */
 (function () {
   "use strict";
   var TRACK_MS = 2 * 3600 * 1000;
@@ -11,10 +13,11 @@
   var text = document.getElementById("wall-text").dataset;
   var statusNode = document.querySelector("[data-testid=live-status]");
   var node = document.getElementById("wall-map");
-  var map = L.map(node, { zoomControl: true, attributionControl: false });
-  L.tileLayer(node.dataset.tiles, { maxZoom: 19 }).addTo(map);
+  var toMap = window.FubiMap.toMap;
+  var map = window.FubiMap.create(node, { zoomControl: true });
+  var gridLayer = null;
   var layers = {
-    grids: L.layerGroup().addTo(map), oncall: L.layerGroup().addTo(map),
+    oncall: L.layerGroup().addTo(map),
     cases: L.layerGroup().addTo(map), sos: L.layerGroup().addTo(map), duty: L.layerGroup().addTo(map)
   };
   var duty = {};  // claim id → {marker, line, points: [[lat, lon, ms]], task, name}
@@ -47,12 +50,14 @@
   var COLOURS = { ok: "#15803d", soon: "#d97706", late: "#b91c1c" };
 
   function drawGrids() {
-    layers.grids.clearLayers();
+    if (gridLayer) { map.removeLayer(gridLayer); }
+    gridLayer = window.FubiMap.grids(map, board.grids, { labels: true });
+  }
+
+  function gridArea() {  // the grids' corners as drawn (shifted)
     var bounds = [];
     board.grids.forEach(function (grid) {
-      var ring = grid.boundary.map(function (p) { return [p[1], p[0]]; });
-      L.polygon(ring, { color: "#1d4ed8", weight: 2, fill: false, dashArray: "6 4" }).addTo(layers.grids);
-      bounds = bounds.concat(ring);
+      bounds = bounds.concat(grid.boundary.map(function (p) { return toMap(p[1], p[0]); }));
     });
     return bounds;
   }
@@ -64,19 +69,15 @@
   function placeVolunteer(id, entry) {
     var last = entry.points[entry.points.length - 1];
     if (!entry.marker) {
-      entry.marker = L.marker([last[0], last[1]], { icon: volunteerIcon(), keyboard: false }).addTo(layers.duty);
+      entry.marker = L.marker(toMap(last[0], last[1]), { icon: volunteerIcon(), keyboard: false }).addTo(layers.duty);
       entry.line = L.polyline([], { color: "#2563eb", weight: 3, opacity: 0.7 }).addTo(layers.duty);
       var tip = el("span", null, entry.name + " · " + entry.task);
       entry.marker.bindTooltip(tip, { direction: "top", offset: [0, -10] });
     }
-    entry.marker.setLatLng([last[0], last[1]]);
-    entry.line.setLatLngs(entry.points.map(function (p) { return [p[0], p[1]]; }));
-    var dom = entry.marker.getElement();
-    if (dom) {
-      dom.setAttribute("data-claim", String(id));
-      dom.setAttribute("data-lat", String(last[0]));
-      dom.setAttribute("data-lon", String(last[1]));
-    }
+    entry.marker.setLatLng(toMap(last[0], last[1]));
+    entry.line.setLatLngs(entry.points.map(function (p) { return toMap(p[0], p[1]); }));
+    // data-lat/lon: the volunteer's WGS84 position; data-drawn-lat/lon: where it stands on the tiles
+    window.FubiMap.mark(map, entry.marker, { "data-claim": id, "data-lat": last[0], "data-lon": last[1] });
   }
 
   function drawDuty() {
@@ -109,7 +110,7 @@
   function drawOnCall() {
     layers.oncall.clearLayers();
     board.on_call.forEach(function (p) {
-      L.circleMarker([p.lat, p.lon], { radius: 5, color: "#7c3aed", weight: 1, fillOpacity: 0.6 }).addTo(layers.oncall);
+      L.circleMarker(toMap(p.lat, p.lon), { radius: 5, color: "#7c3aed", weight: 1, fillOpacity: 0.6 }).addTo(layers.oncall);
     });
   }
 
@@ -128,12 +129,11 @@
       age.setAttribute("data-since", sos.created_at);
       card.appendChild(age);
       band.appendChild(card);
-      var marker = L.marker([sos.lat, sos.lon], {
+      var marker = L.marker(toMap(sos.lat, sos.lon), {
         icon: L.divIcon({ className: "sos-marker", iconSize: [26, 26], iconAnchor: [13, 13] }), zIndexOffset: 1000
       }).addTo(layers.sos);
       marker.bindTooltip(el("span", null, "SOS " + sos.reference), { permanent: true, direction: "right", offset: [12, 0] });
-      var dom = marker.getElement();
-      if (dom) { dom.setAttribute("data-case", String(sos.id)); }
+      window.FubiMap.mark(map, marker, { "data-case": sos.id, "data-lat": sos.lat, "data-lon": sos.lon });
     });
     document.querySelector("[data-testid=count-sos]").textContent = String(board.sos.length);
   }
@@ -145,7 +145,8 @@
     list.replaceChildren();
     if (!board.cases.length) { list.appendChild(el("li", "wall-none", text.noCases)); }
     board.cases.forEach(function (item) {
-      var marker = L.circleMarker([item.lat, item.lon], { radius: 8, weight: 2, fillOpacity: 0.75 }).addTo(layers.cases);
+      var marker = L.circleMarker(toMap(item.lat, item.lon), { radius: 8, weight: 2, fillOpacity: 0.75 }).addTo(layers.cases);
+      window.FubiMap.mark(map, marker, { "data-testid": "case-marker", "data-case": item.id });
       marker.bindTooltip(el("span", null, item.reference + " · " + item.category));
       var row = el("li", "case-item");
       row.setAttribute("data-case", String(item.id));
@@ -175,15 +176,22 @@
     });
   }
 
+  // Where things happen, else the grids' area; on a plain background (no tiles) both: the outlines are
+  // then what the points stand in.
+  function fitView(area) {
+    var busy = [];
+    board.on_duty.forEach(function (v) { v.track.forEach(function (p) { busy.push(toMap(p[0], p[1])); }); });
+    board.sos.concat(board.cases).forEach(function (c) { busy.push(toMap(c.lat, c.lon)); });
+    var bounds = !busy.length ? area : (window.FubiMap.isPlain(node) ? busy.concat(area) : busy);
+    if (bounds.length) { map.fitBounds(bounds, { padding: [80, 80], maxZoom: 16, animate: false }); } else { map.setView(toMap(26.08, 119.3), 13, { animate: false }); }
+  }
+
   function render() {
-    var area = drawGrids();
+    drawGrids();
     if (!fitted) {  // the view first: Leaflet draws a marker's element only on a map that has one
-      var busy = [];  // where things happen; else the grids' area
-      board.on_duty.forEach(function (v) { v.track.forEach(function (p) { busy.push([p[0], p[1]]); }); });
-      board.sos.concat(board.cases).forEach(function (c) { busy.push([c.lat, c.lon]); });
-      var bounds = busy.length ? busy : area;
-      if (bounds.length) { map.fitBounds(bounds, { padding: [80, 80], maxZoom: 16 }); } else { map.setView([26.08, 119.3], 13); }
+      fitView(gridArea());
       fitted = true;
+      map.on("fubiplain", function () { fitView(gridArea()); });
     }
     drawOnCall();
     drawCases();

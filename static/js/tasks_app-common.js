@@ -24,12 +24,12 @@
     });
   }
 
-  // The meeting point and its geofence, fitted whole; map.fubiSite holds both (FubiMap.fit adds the user).
+  // The meeting point and its geofence, fitted whole, over the outline of its grid; map.fubiSite holds both (FubiMap.fit adds the user).
   function siteMap(element, lat, lon, radius) {
     if (!element || typeof L === "undefined") { return null; }
     var at = window.FubiMap.toMap(lat, lon);
-    var map = L.map(element, { scrollWheelZoom: false }).setView(at, 16);
-    window.FubiMap.tiles(map, element);
+    var map = window.FubiMap.create(element, { scrollWheelZoom: false }).setView(at, 16);
+    window.FubiMap.grids(map, window.FubiMap.pageGrids(element));  // the grid the meeting point is in
     var pin = L.marker(at).addTo(map);
     var fence = radius ? L.circle(at, { radius: radius, color: "#c8102e", weight: 2, fillOpacity: 0.08 }).addTo(map) : null;
     element.dataset.drawnLat = at[0].toFixed(6);
