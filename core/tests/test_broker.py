@@ -7,6 +7,7 @@ import os
 import socket
 import time
 import uuid
+from typing import Any
 
 import pytest
 import redis
@@ -24,16 +25,44 @@ def queue_name() -> str:
     redis.Redis.from_url(REDIS_URL).delete(name)
 
 
-def test_closing_a_channel_after_its_transport_is_gone_keeps_its_unacked_jobs(queue_name) -> None:
-    connection = Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1})
+def broker_connection() -> Connection:
+    return Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1})
+
+
+def one_delivered(queue_name: str, job: dict, *, prefetch: int | None = None) -> tuple[Connection, Any, list]:
+    """A consumer (holding at most `prefetch` messages) that has received `job` and not acknowledged
+    it: its connection, its channel, and the messages received."""
+    connection = broker_connection()
     channel = connection.channel()
+    if prefetch is not None:
+        channel.basic_qos(0, prefetch, False)
     queue = Queue(queue_name, Exchange(queue_name), queue_name)
-    connection.Producer(channel).publish({"job": 1}, exchange=queue.exchange, routing_key=queue_name, declare=[queue])
-    received = []
-    consumer = connection.Consumer(queue, channel=channel, callbacks=[lambda body, message: received.append(body)])
+    connection.Producer(channel).publish(job, exchange=queue.exchange, routing_key=queue_name, declare=[queue])
+    received: list = []
+    consumer = connection.Consumer(queue, channel=channel, callbacks=[lambda body, message: received.append(message)])
     consumer.consume()
     connection.drain_events(timeout=5)
-    assert received == [{"job": 1}]  # delivered, not acknowledged (a job still running)
+    return connection, channel, received
+
+
+def redelivered(queue_name: str) -> dict | None:
+    """What the next worker takes from the queue once the visibility timeout (1 s) has passed, acked."""
+    time.sleep(1.2)
+    with broker_connection() as fresh:
+        channel = fresh.channel()
+        channel.qos.restore_visible(num=100, interval=1)
+        message = channel.basic_get(queue_name)
+        if message is None:
+            return None
+        message.ack()
+        return message.payload
+
+
+def test_closing_a_channel_after_its_transport_is_gone_keeps_its_unacked_jobs(queue_name) -> None:
+    connection, channel, received = one_delivered(queue_name, {"job": 1})
+    assert [message.payload for message in received] == [
+        {"job": 1}
+    ]  # delivered, not acknowledged (a job still running)
 
     # when the consumer's connection is collected after a broker error: kombu releases the
     # transport, drops the channel's pool, then closes the channel
@@ -42,27 +71,12 @@ def test_closing_a_channel_after_its_transport_is_gone_keeps_its_unacked_jobs(qu
     channel.close()  # kombu's own QoS raises AttributeError ('NoneType' ... 'hostname') here
 
     # then the delivery is restored to its queue after the visibility timeout by the next worker
-    time.sleep(1.2)
-    with Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1}) as fresh:
-        fresh_channel = fresh.channel()
-        fresh_channel.qos.restore_visible(num=100, interval=1)
-        message = fresh_channel.basic_get(queue_name)
-        assert message is not None
-        assert message.payload == {"job": 1}
-        message.ack()
+    assert redelivered(queue_name) == {"job": 1}
 
 
 def test_an_ack_lost_to_a_frozen_redis_frees_the_prefetch_slot_and_the_job_comes_back(queue_name) -> None:
     # given a consumer that may hold one message (prefetch 1) and holds one, unacknowledged
-    connection = Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1})
-    channel = connection.channel()
-    channel.basic_qos(0, 1, False)
-    queue = Queue(queue_name, Exchange(queue_name), queue_name)
-    connection.Producer(channel).publish({"job": 2}, exchange=queue.exchange, routing_key=queue_name, declare=[queue])
-    received = []
-    consumer = connection.Consumer(queue, channel=channel, callbacks=[lambda body, message: received.append(message)])
-    consumer.consume()
-    connection.drain_events(timeout=5)
+    _connection, channel, received = one_delivered(queue_name, {"job": 2}, prefetch=1)
     assert not channel.qos.can_consume()
 
     # when Redis freezes as the job finishes: its acknowledgement times out
@@ -78,27 +92,13 @@ def test_an_ack_lost_to_a_frozen_redis_frees_the_prefetch_slot_and_the_job_comes
     # as many acks as it prefetches never consumed again) ...
     assert channel.qos.can_consume()
     # ... and Redis hands the job out again after the visibility timeout
-    time.sleep(1.2)
-    with Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1}) as fresh:
-        fresh_channel = fresh.channel()
-        fresh_channel.qos.restore_visible(num=100, interval=1)
-        message = fresh_channel.basic_get(queue_name)
-        assert message is not None
-        assert message.payload == {"job": 2}
-        message.ack()
+    assert redelivered(queue_name) == {"job": 2}
 
 
 def test_a_job_that_finishes_after_the_worker_reconnected_is_acked_without_killing_it(queue_name) -> None:
     # given a job delivered on a channel whose connection was then released (the broker dropped and
     # the worker's consumer reconnected on a new one while the job ran)
-    connection = Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1})
-    channel = connection.channel()
-    queue = Queue(queue_name, Exchange(queue_name), queue_name)
-    connection.Producer(channel).publish({"job": 3}, exchange=queue.exchange, routing_key=queue_name, declare=[queue])
-    received = []
-    consumer = connection.Consumer(queue, channel=channel, callbacks=[lambda body, message: received.append(message)])
-    consumer.consume()
-    connection.drain_events(timeout=5)
+    connection, channel, received = one_delivered(queue_name, {"job": 3})
     connection._do_close_transport()
     channel._pool = None
 
@@ -108,11 +108,4 @@ def test_a_job_that_finishes_after_the_worker_reconnected_is_acked_without_killi
     received[0].ack()
     assert channel.qos.can_consume()
     # ... and Redis delivers the job again after the visibility timeout
-    time.sleep(1.2)
-    with Connection(REDIS_URL, transport="core.broker:Transport", transport_options={"visibility_timeout": 1}) as fresh:
-        fresh_channel = fresh.channel()
-        fresh_channel.qos.restore_visible(num=100, interval=1)
-        message = fresh_channel.basic_get(queue_name)
-        assert message is not None
-        assert message.payload == {"job": 3}
-        message.ack()
+    assert redelivered(queue_name) == {"job": 3}
