@@ -38,7 +38,7 @@ def test_me_without_token_is_401_in_the_contract_shape() -> None:
     response = ApiClient().get("/me")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
-    assert response.json()["message"]
+    assert response.json()["message"] == "Authentication is required: log in first."
 
 
 @pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_malformed_json_is_400_in_the_contract_shape(make_user, api_as) -> None:
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "malformed_request"
-    assert body["message"]
+    assert body["message"] == "The request body could not be parsed: send valid JSON."
     assert "details" in body
 
 

@@ -201,7 +201,9 @@ def test_beancount_export_fails_bean_check_if_a_balance_were_forged(api_as, citi
     assert line.endswith(" 150 FZB")
     forged = text.replace(line, line.replace(" 150 FZB", " 151 FZB"))
     _, errors, _ = loader.load_string(forged)
-    assert errors
+    assert [error.message for error in errors] == [
+        f"Balance failed for 'Assets:Citizens:U{citizen.pk}': expected 151 FZB != accumulated 150 FZB (1 too little)"
+    ]
 
 
 def test_csv_export_lists_every_posting(api_as, citizen, auditor):

@@ -54,7 +54,7 @@ def test_admin_funds_an_agency_once_per_form(admin_user):
 def test_nightly_reconciliation_stores_an_ok_run_without_mail(rich_citizen):
     run_id = reconcile_ledger_task.delay().get()
     run = ReconciliationRun.objects.get(pk=run_id)
-    assert run.ok
+    assert run.ok is True
     assert run.report["postings"] == 4
     assert mail.outbox == []
 
@@ -64,7 +64,7 @@ def test_nightly_reconciliation_mails_admins_when_books_are_off(rich_citizen):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("UPDATE ledger_account SET posted = posted + 1 WHERE kind = 'citizen'")
     run = ReconciliationRun.objects.get(pk=reconcile_ledger_task())
-    assert not run.ok
+    assert run.ok is False
     assert len(mail.outbox) == 1
     assert "does not reconcile" in mail.outbox[0].subject
     assert "balance_row" in mail.outbox[0].body

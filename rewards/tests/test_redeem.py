@@ -1,6 +1,6 @@
 """Redeeming through the API: what a citizen gets, what it costs, and every refusal."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -49,7 +49,7 @@ def test_virtual_reward_delivers_a_code_and_spends_the_points(api_as, citizen, m
     assert body["points"] == 100
     assert body["voucher"] == f"V-{reward.pk}-00000"
     assert body["vouchers"] == [f"V-{reward.pk}-00000", f"V-{reward.pk}-00001"]
-    assert body["code"]
+    assert len(body["code"]) == 8
     assert wallet(citizen) == {"balance": 900, "held": 0, "available": 900}
     reward.refresh_from_db()
     assert reward.stock_left == 1
@@ -69,7 +69,10 @@ def test_physical_reward_is_reserved_with_a_pickup_code_and_points_held(api_as, 
     assert body["points"] == 80
     assert body["voucher"] is None
     assert body["pickup_point"]["id"] == pickup_point.pk
-    assert body["expires_at"]
+    # the pickup deadline: FUBI_PICKUP_HOURS (72) after the order, as stored (the API gives milliseconds)
+    order = Redemption.objects.get(pk=body["id"])
+    assert abs(datetime.fromisoformat(body["expires_at"]) - order.expires_at) < timedelta(milliseconds=1)
+    assert abs(order.expires_at - order.created_at - timedelta(hours=72)) < timedelta(seconds=1)
     assert wallet(citizen) == {"balance": 1000, "held": 80, "available": 920}
     reward.refresh_from_db()
     assert reward.stock_left == 9

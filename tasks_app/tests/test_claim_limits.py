@@ -93,7 +93,7 @@ def test_the_claim_past_the_daily_limit_answers_429_with_retry_after(api_as, mak
     assert body["details"]["limit"] == 3
     assert seconds_to_city_midnight(after) <= int(response["Retry-After"]) <= seconds_to_city_midnight(before)
     assert body["details"]["retry_after"] == int(response["Retry-After"])
-    assert body["message"]
+    assert body["message"] == "每人每天最多可领取 3 个名额（已取消的也计算在内）。请在午夜之后再领取。"
     fourth.refresh_from_db()
     assert fourth.slots_taken == 0
     assert not Claim.objects.filter(task=fourth).exists()

@@ -2,7 +2,7 @@
 moved time, duplicates, the reward paid once, anonymity."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -168,7 +168,8 @@ def test_queue_filters_and_orders_sos_first_then_oldest(world, api_as) -> None:
     overdue = api.get("/cases", {"overdue": "true"}).json()["items"]
     assert [item["id"] for item in overdue] == [old.id]
     assert overdue[0]["overdue"] is True
-    assert overdue[0]["due_at"]
+    due = now - timedelta(hours=3) + timedelta(minutes=30)
+    assert abs(datetime.fromisoformat(overdue[0]["due_at"]) - due) < timedelta(milliseconds=1)
 
 
 def test_sos_alerts_the_grids_staff_at_once(world, api_as, django_capture_on_commit_callbacks) -> None:

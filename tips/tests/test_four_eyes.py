@@ -68,7 +68,7 @@ def test_the_requester_cannot_approve_their_own_request(world, api_as) -> None:
     assert (response.status_code, response.json()["code"]) == (403, "four_eyes_required")
     assert balance(world["citizen"]) == 0
     tip.refresh_from_db()
-    assert tip.reward_awaiting_approval
+    assert tip.reward_awaiting_approval is True
 
 
 def test_a_second_staff_member_approves_and_the_reporter_is_paid_exactly_once(world, api_as) -> None:

@@ -144,7 +144,8 @@ def test_requests_carry_exactly_the_spec_fields_with_open_and_closed(tips) -> No
     assert public["service_name"] == "Urban-management problem"
     assert (public["lat"], public["long"]) == IN_COMMUNITY
     assert public["requested_datetime"].endswith("+08:00")
-    assert public["expected_datetime"]  # the accept deadline
+    # the accept deadline, in the city's time to the second
+    assert public["expected_datetime"] == timezone.localtime(tips["public"].accept_due_at).isoformat(timespec="seconds")
     assert closed["expected_datetime"] is None
     assert closed["agency_responsible"] == "Test Street Office"
     assert public["media_url"] == ""
@@ -197,7 +198,7 @@ def test_post_request_needs_a_partner_key_and_creates_a_tip(world, partner) -> N
     assert (tip.reporter, tip.source, tip.grid) == (partner["user"], TipSource.OPEN311, world["community"])
     # XML, and the spec's 400s
     root = xml(client.post("/open311/v2/requests.xml", form, headers=key))
-    assert root.find("request/service_request_id").text
+    assert root.find("request/service_request_id").text == Tip.objects.latest("id").reference
     bad = [
         ({**form, "service_code": ""}, 400),
         ({**form, "service_code": "nope"}, 404),

@@ -112,7 +112,7 @@ def test_stored_and_served_photos_carry_no_exif_and_no_gps(world, submit, django
     served = b"".join(client.get(f"/tips/photos/{photo.id}/").streaming_content)
     assert served == stored
     photo.refresh_from_db()
-    assert photo.thumbnail.name
+    assert photo.thumbnail.name == photo.image.name.removesuffix(".jpg") + "_thumb.jpg"
     thumb = b"".join(client.get(f"/tips/photos/{photo.id}/thumb/").streaming_content)
     assert dict(Image.open(io.BytesIO(thumb)).getexif()) == {}
     assert b"SecretCam" not in thumb
