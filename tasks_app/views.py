@@ -226,6 +226,7 @@ def staff_task_detail_page(request: HttpRequest, task_id: int) -> HttpResponse:
     offers = list(task.offers.select_related("user").order_by("round", "distance_m", "id"))
     context = {"task": task, "claims": claims, "fixes": fixes, "site": site, "offers": offers}
     context["max_travel_kmh"] = settings.FUBI_MAX_TRAVEL_KMH
+    context["map_grids"] = _map_grids(task)
     return render(request, "tasks_app/staff_task_detail.html", context)
 
 

@@ -218,6 +218,24 @@ def test_with_tiles_failing_the_safety_index_shows_the_community_outlines_and_it
     screenshot(phone, "maps-safety-index-plain-phone")
 
 
+def test_a_grid_name_with_markup_is_plain_text_on_the_map(world, make_user, new_page, settings, tile_server) -> None:
+    # given a community whose name is markup (grid names come from staff and imports)
+    from accounts.models import Grid
+
+    heat_world(world, make_user)
+    tiles_from(settings, tile_server)
+    markup = '<img src=x onerror="window.__pwned=1">East'
+    Grid.objects.filter(name="East community").update(name=markup)
+    # when anyone opens the safety index
+    phone = new_page(locale="en-US")
+    phone.goto("/safety-index/")
+    # then the outline's label holds the name as the text it is: no element was made from it
+    labels = phone.locator("#heat-map .map-grid-name")
+    expect(labels).to_have_text([markup, "West community"])
+    assert phone.locator("#heat-map img[src='x']").count() == 0
+    assert phone.evaluate("() => window.__pwned === undefined") is True
+
+
 @pytest.mark.parametrize("coordinates", ["wgs84", "gcj02"])
 def test_with_chinese_tiles_the_safety_index_draws_its_cells_shifted_to_gcj02(
     world, make_user, new_page, settings, tile_server, coordinates

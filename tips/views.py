@@ -324,6 +324,8 @@ def staff_case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         # operations: staff of the case's grid send the nearest on-call volunteers (the API checks again)
         "can_dispatch": is_grid_staff and not own_case and tip.status in ACTIVE_STATES,
         "dispatch_key": f"case-dispatch:{tip.pk}:{uuid.uuid4().hex}",
+        # the outline of the case's grid on its map (static/js/fubi-maps.js)
+        "map_grids": [{"name": tip.grid.name, "boundary": tip.grid.boundary}],
     }
     return render(request, "tips/staff_case.html", context)
 
