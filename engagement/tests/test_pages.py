@@ -113,4 +113,4 @@ def test_demo_seed_is_idempotent(db) -> None:
         Tip.objects.count(),
     ) == first
     assert selectors.leaderboard(period="all")[0]["display_name"] == demo.NICKNAME
-    assert len(safety_index.safety_index()["heat"]) >= 2
+    assert len(safety_index.safety_index()["heat"]) == 2

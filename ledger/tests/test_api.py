@@ -186,7 +186,7 @@ def test_beancount_export_passes_bean_check(api_as, citizen, auditor, funded_age
         sum(1 for entry in entries if type(entry).__name__ == "Transaction")
         == Posting.objects.values("transaction_id").distinct().count()
     )
-    assert sum(1 for entry in entries if type(entry).__name__ == "Balance") >= 4
+    assert sum(1 for entry in entries if type(entry).__name__ == "Balance") == 5
     # and the bean-check command agrees
     path = tmp_path / "fubi.beancount"
     path.write_text(text, encoding="utf-8")
