@@ -89,9 +89,10 @@ def _pings(client: redis.Redis) -> bool:
 
 class TcpProxy:
     """A TCP proxy to PostgreSQL. cut(): every connection through it dies and new ones are refused
-    (a PostgreSQL restart, as its clients see it); resume(): it accepts again on the same port."""
+    (a PostgreSQL restart, as its clients see it); resume(): it accepts again on the same port.
+    upstream: (host, port), or a Unix socket's path (the embedded server's socket)."""
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
+    def __init__(self, upstream: tuple[str, int] | str) -> None:
         self.upstream = upstream
         self.port = free_port()
         self._listener: socket.socket | None = None
@@ -113,7 +114,7 @@ class TcpProxy:
             except OSError:
                 return  # cut
             try:
-                server = socket.create_connection(self.upstream)
+                server = self._connect_upstream()
             except OSError:
                 client.close()
                 continue
@@ -121,6 +122,13 @@ class TcpProxy:
                 self._sockets |= {client, server}
             threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    def _connect_upstream(self) -> socket.socket:
+        if isinstance(self.upstream, str):
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.connect(self.upstream)
+            return server
+        return socket.create_connection(self.upstream)
 
     def _pump(self, source: socket.socket, target: socket.socket) -> None:
         try:
