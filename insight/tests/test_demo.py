@@ -16,7 +16,7 @@ def test_the_demo_publishes_one_edition_with_rankings_words_and_a_pdf(django_cap
         call_command("seed_demo", verbosity=0)
     (edition,) = Edition.objects.filter(grid__code="gulou")
     assert edition.status == EditionStatus.PUBLISHED
-    assert edition.pdf is not None
+    assert bytes(edition.pdf[:5]) == b"%PDF-"
     snapshot = edition.snapshot
     assert snapshot["totals"]["tips"] == 90
     ranked = {row["name"] for table in snapshot["rankings"] for row in table["rows"]}

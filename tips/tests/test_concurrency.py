@@ -6,6 +6,7 @@ import pytest
 from core.errors import DomainError
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from ledger.models import Transaction, TransactionKind
 from tests.races import race
 from tips import services
 from tips.models import CaseEvent, Tip, TipPhoto
@@ -43,7 +44,8 @@ def test_concurrent_verifies_pay_the_reporter_once(world) -> None:
     assert sorted(results) == ["invalid_transition"] * 3 + ["verified"]
     wallet = ledger_selectors.account_balance(ledger_services.citizen_account(world["citizen"]))
     assert wallet["balance"] == 500
-    assert Tip.objects.get(pk=tip.pk).reward_transaction_id is not None
+    paid = Transaction.objects.get(kind=TransactionKind.TIP_REWARD)
+    assert Tip.objects.get(pk=tip.pk).reward_transaction_id == paid.pk
 
 
 @pytest.mark.django_db
