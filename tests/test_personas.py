@@ -465,6 +465,7 @@ class Endpoint:
     headers: Callable[[World], dict[str, str]] = lambda w: {}
     done_to: str | Callable[[World], str] | None = None  # where a page sends the allowed call
     refused_to: str | None = None  # where a page sends a refused call
+    done_level: str = "success"  # the level of the message a page shows when done ("info": a job was started)
 
     def path(self, world: World) -> str:
         return self.url.format(**self.params(world))
@@ -1228,6 +1229,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         body=lambda w: {"grid": w.community.id},
         effect=lambda w, u, b, r: _new_plate_sheet(w, b),
         done_to="/staff/place-codes/#sheets",
+        done_level="info",
     ),
     "page_place_code_save": page(  # the sheet's form, saving the community's code at a new point
         "/staff/place-codes/",
@@ -1251,6 +1253,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         effect=lambda w, u, b, r: {},
         done_to="/staff/tasks/{task_id}/",
         refused_to="/staff/tasks/",
+        done_level="info",
     ),
     "page_claim_approve": page("/staff/claims/{claim_id}/approve/", **APPROVE_THE_DONE_CLAIM, **BACK_TO_ITS_TASK),
     "page_claim_reject": page("/staff/claims/{claim_id}/reject/", **REJECT_THE_DONE_CLAIM, **BACK_TO_ITS_TASK),
@@ -1999,7 +2002,7 @@ def check_page(endpoint: Endpoint, world: World, response: HttpResponse, status:
         login = resolve_url(settings.LOGIN_URL)
         assert response["Location"] == f"{login}?next={quote(endpoint.path(world))}"
     elif code == "done":
-        assert [level for level, _text in messages] in (["success"], ["info"]), messages
+        assert [level for level, _text in messages] == [endpoint.done_level], messages
         if status == 302:
             assert response["Location"] == endpoint.done_location(world)
     elif code == "refused":

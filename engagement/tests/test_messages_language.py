@@ -4,6 +4,7 @@ the other way round; a message from before codes existed is shown as it was stor
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from core.events import publish
 from engagement.messages import RENDERERS, message_render
@@ -51,6 +52,9 @@ def test_a_message_without_a_code_is_shown_as_stored(world, make_user, api_as) -
 
 def test_every_code_renders_and_broken_params_fall_back() -> None:
     assert "level_up" in RENDERERS
-    assert message_render("level_up", {"number": 3})[0] in ("Level 3 reached: Helper", "升至 3 级：热心人")
+    with translation.override("en"):
+        assert message_render("level_up", {"number": 3})[0] == "Level 3 reached: Helper"
+    with translation.override("zh-hans"):
+        assert message_render("level_up", {"number": 3})[0] == "升至 3 级：热心人"
     assert message_render("level_up", {}) is None
     assert message_render("no_such_code", {}) is None
