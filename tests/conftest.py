@@ -1,6 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server."""
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -9,6 +11,7 @@ from conftest import CHROMIUM_ARGS  # noqa: F401 - the one session browser lives
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
+SITE = (26.0800, 119.3000)  # the journeys' meeting point in Gulou
 
 
 @pytest.fixture
@@ -64,3 +67,49 @@ def subprocess_database_url() -> str:
     if host.startswith("/"):
         return f"postgresql://{db['USER']}@{quote(host, safe='')}/{db['NAME']}"
     return f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+# --- a station and its night patrol, as the task journeys start -------------------------------------
+
+
+def station(make_user, *, fund: int | None = 10_000) -> tuple[Any, Any]:
+    """Guxi Police Station (with `fund` FZB in its budget, none when None) and its staff member
+    Officer Wang: (agency, staff)."""
+    from accounts.services import agency_membership_add
+    from accounts.tests.factories import AgencyFactory
+    from ledger import services as ledger_services
+
+    agency = AgencyFactory(name="Guxi Police Station")
+    if fund is not None:
+        ledger_services.agency_fund(agency=agency, amount=fund, idempotency_key=f"fund-{agency.pk}")
+    staff = make_user(display_name="Officer Wang")
+    agency_membership_add(user=staff, agency=agency)
+    return agency, staff
+
+
+def open_patrol(agency, staff, *, starts_in: timedelta = timedelta(minutes=-5), **fields: Any):
+    """A published night patrol of the agency at SITE, starting `starts_in` from now (under way since
+    five minutes by default) for two hours: 5 places, 150 m, checked by the agency; `fields` override."""
+    from django.utils import timezone
+
+    from tasks_app import services
+
+    start = timezone.now() + starts_in
+    values = {
+        "title": "Night safety patrol, Guxi street",
+        "description": "Walk the lanes with the police team.",
+        "category": "night_patrol",
+        "lat": SITE[0],
+        "lon": SITE[1],
+        "address": "Guxi police station",
+        "radius_m": 150,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "headcount": 5,
+        "points": 120,
+        "min_minutes": 0,
+        "auto_approve": False,
+        **fields,
+    }
+    task = services.task_create(agency=agency, created_by=staff, **values)
+    return services.task_publish(task=task, user=staff)

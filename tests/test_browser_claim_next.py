@@ -8,16 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import agency_membership_add
-from accounts.tests.factories import AgencyFactory
-from ledger import services as ledger_services
 from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus
-from tests.conftest import browser_login, screenshot
+from tests.conftest import SITE, browser_login, open_patrol, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SITE = (26.0800, 119.3000)
 ON_SITE = {"latitude": 26.0803, "longitude": 119.3002}  # about 37 m from the meeting point
 AT_HOME = {"latitude": 26.1000, "longitude": 119.3000}  # about 2.2 km away
 LANGUAGES = [
@@ -47,29 +43,8 @@ TEXT = {
 
 
 def make_task(make_user, *, starts_in: timedelta, **fields):
-    agency = AgencyFactory(name="Guxi Police Station")
-    ledger_services.agency_fund(agency=agency, amount=10_000, idempotency_key=f"fund-{agency.pk}")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
-    start = timezone.now() + starts_in
-    values = {
-        "title": "Night safety patrol, Guxi street",
-        "description": "Walk the lanes with the police team.",
-        "category": "night_patrol",
-        "lat": SITE[0],
-        "lon": SITE[1],
-        "address": "Guxi police station",
-        "radius_m": 150,
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=2),
-        "headcount": 5,
-        "points": 60,
-        "min_minutes": 0,
-        "auto_approve": False,
-    }
-    values.update(fields)
-    task = services.task_create(agency=agency, created_by=staff, **values)
-    return services.task_publish(task=task, user=staff)
+    agency, staff = station(make_user)
+    return open_patrol(agency, staff, starts_in=starts_in, **{"points": 60, **fields})
 
 
 def opens_text(locale: str, task) -> str:

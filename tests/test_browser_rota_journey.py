@@ -7,14 +7,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import agency_membership_add
-from accounts.tests.factories import AgencyFactory
-from ledger import services as ledger_services
 from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus, Task, TeamMembership
 from tasks_app.services import rotas
 from tasks_app.services import teams as team_services
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,10 +22,7 @@ def test_a_member_claims_the_rotas_shift_and_an_online_notice_is_confirmed_and_p
     # given a funded station, its closed team with a member, a nightly rota for the team, and an
     # online notice for everyone (confirmation, approved automatically)
     settings.FUBI_NEW_ACCOUNT_MANUAL_CLAIMS = 0
-    agency = AgencyFactory(name="Guxi Police Station")
-    ledger_services.agency_fund(agency=agency, amount=100_000, idempotency_key=f"fund-{agency.pk}")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
+    agency, staff = station(make_user, fund=100_000)
     member = make_user(display_name="Xiao Zhang")
     team = team_services.team_create(agency=agency, created_by=staff, name="West gate night team", is_open=False)
     TeamMembership.objects.create(team=team, user=member)

@@ -4,12 +4,9 @@ ahead appear at once, and the coverage view shows places taken per shift and day
 import pytest
 from playwright.sync_api import expect
 
-from accounts.services import agency_membership_add
-from accounts.tests.factories import AgencyFactory
-from ledger import services as ledger_services
 from tasks_app.models import Rota, Task
 from tasks_app.services import teams as team_services
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1440, "height": 900}
@@ -17,10 +14,7 @@ DESKTOP = {"width": 1440, "height": 900}
 
 def test_staff_make_a_rota_and_see_its_week_uncovered(new_page, make_user, password) -> None:
     # given a funded agency and its staff member
-    agency = AgencyFactory(name="Guxi Police Station")
-    ledger_services.agency_fund(agency=agency, amount=100_000, idempotency_key=f"fund-{agency.pk}")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
+    _agency, staff = station(make_user, fund=100_000)
     page = new_page(locale="en-US", viewport=DESKTOP)
     browser_login(page, staff.email, password)
 
@@ -51,9 +45,7 @@ def test_staff_make_a_rota_and_see_its_week_uncovered(new_page, make_user, passw
 
 def test_staff_make_an_online_task_for_a_team_from_the_tasks_page(new_page, make_user, password) -> None:
     # given a staff member of an agency with a team
-    agency = AgencyFactory(name="Guxi Police Station")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
+    agency, staff = station(make_user, fund=None)
     team = team_services.team_create(agency=agency, created_by=staff, name="Sharers")
     page = new_page(locale="en-US", viewport=DESKTOP)
     browser_login(page, staff.email, password)

@@ -1,21 +1,17 @@
 """HTML injection on the staff map (issue 13, hole 4): a citizen's display name is markup only to an
 attacker. The staff map's popups show it as the literal text it is, and nothing in it runs."""
 
-from datetime import UTC, timedelta
+from datetime import UTC
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import agency_membership_add
-from accounts.tests.factories import AgencyFactory
-from ledger import services as ledger_services
 from tasks_app import services
-from tests.conftest import browser_login, screenshot
+from tests.conftest import SITE, browser_login, open_patrol, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SITE = (26.0800, 119.3000)
 DESKTOP = {"width": 1280, "height": 900}
 IMG_NAME = '<img src=x onerror="window.__pwned=1">'
 META_NAME = '<meta http-equiv="refresh" content="0;url=/?pwned">'
@@ -23,30 +19,8 @@ META_NAME = '<meta http-equiv="refresh" content="0;url=/?pwned">'
 
 def open_task(make_user):
     """An open task under way at SITE and its agency's staff member."""
-    agency = AgencyFactory(name="Guxi Police Station")
-    ledger_services.agency_fund(agency=agency, amount=10_000, idempotency_key="browser-map-fund")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
-    now = timezone.now()
-    task = services.task_create(
-        agency=agency,
-        created_by=staff,
-        title="Night safety patrol",
-        description="Walk the lanes.",
-        category="night_patrol",
-        lat=SITE[0],
-        lon=SITE[1],
-        address="Guxi police station",
-        radius_m=150,
-        starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(hours=2),
-        headcount=5,
-        points=100,
-        min_minutes=0,
-        auto_approve=False,
-    )
-    services.task_publish(task=task, user=staff)
-    task.refresh_from_db()
+    agency, staff = station(make_user)
+    task = open_patrol(agency, staff, title="Night safety patrol", description="Walk the lanes.", points=100)
     return task, staff
 
 

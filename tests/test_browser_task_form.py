@@ -11,7 +11,7 @@ from accounts.tests.factories import AgencyFactory, GridFactory, box
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from tasks_app.models import Task, TaskStatus
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,9 +78,7 @@ def test_staff_find_the_place_see_the_hold_and_confirm_a_cancel(new_page, make_u
 
 
 def test_a_tap_on_the_map_sets_the_meeting_point(new_page, make_user, password) -> None:
-    agency = AgencyFactory(name="Guxi Police Station")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
+    _agency, staff = station(make_user, fund=None)
     desk = new_page(locale="en-US", viewport=DESKTOP)
     browser_login(desk, staff.email, password)
     desk.goto("/staff/tasks/")

@@ -2,51 +2,23 @@
 site; then the agency approves it on its desktop page and the citizen's wallet shows the points."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.services import agency_membership_add
-from accounts.tests.factories import AgencyFactory
-from ledger import services as ledger_services
-from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, open_patrol, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SITE = (26.0800, 119.3000)
 PHONE_AT = {"latitude": 26.0803, "longitude": 119.3002}  # about 37 m from the meeting point
 
 
 def test_find_claim_check_in_out_then_agency_approves_and_wallet_shows_points(new_page, make_user, password) -> None:
     # given a funded agency with an open task near the citizen, and a citizen with a phone
-    agency = AgencyFactory(name="Guxi Police Station")
-    ledger_services.agency_fund(agency=agency, amount=10_000, idempotency_key="browser-test-fund")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
+    agency, staff = station(make_user)
     citizen = make_user(display_name="Xiao Zhang")
-    now = timezone.now()
-    task = services.task_create(
-        agency=agency,
-        created_by=staff,
-        title="Night safety patrol, Guxi street",
-        description="Walk the lanes with the police team.",
-        category="night_patrol",
-        lat=SITE[0],
-        lon=SITE[1],
-        address="Guxi police station",
-        radius_m=150,
-        starts_at=now - timedelta(minutes=5),
-        ends_at=now + timedelta(hours=2),
-        headcount=5,
-        points=120,
-        min_minutes=0,
-        auto_approve=False,
-    )
-    services.task_publish(task=task, user=staff)
+    task = open_patrol(agency, staff)
 
     # when the citizen opens the nearby list on the phone
     phone = new_page(locale="en-US", geolocation=PHONE_AT)

@@ -4,12 +4,10 @@ the volunteer accepts on a phone and joins an open team."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.services import agency_membership_add
-from accounts.tests.factories import AgencyFactory
 from tasks_app import selectors
 from tasks_app.models import Team
 from tasks_app.services import teams as team_services
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1440, "height": 900}
@@ -17,9 +15,7 @@ DESKTOP = {"width": 1440, "height": 900}
 
 def test_staff_invite_and_the_volunteer_accepts_and_joins_on_a_phone(new_page, make_user, password) -> None:
     # given an agency with an open team, and its staff member and a citizen who can log in
-    agency = AgencyFactory(name="Guxi Police Station")
-    staff = make_user(display_name="Officer Wang")
-    agency_membership_add(user=staff, agency=agency)
+    agency, staff = station(make_user, fund=None)
     citizen = make_user(display_name="Xiao Zhang")
     open_team = team_services.team_create(agency=agency, created_by=staff, name="Lane walkers")
 
