@@ -16,10 +16,16 @@ def badges(user) -> set[str]:
     return set(UserBadge.objects.filter(user=user).values_list("badge", flat=True))
 
 
+def evaluated(user) -> set[str]:
+    """The badges the user holds once their rules are evaluated now."""
+    services.badges_evaluate(user=user)
+    return badges(user)
+
+
 def test_first_patrol_is_awarded_once_with_one_notification(world, make_user) -> None:
     citizen = make_user()
     paid_task(world, citizen, category="traffic_guidance")
-    assert "first_patrol" not in services.badges_evaluate(user=citizen)
+    assert services.badges_evaluate(user=citizen) == []
     paid_task(world, citizen, category="night_patrol")
     assert services.badges_evaluate(user=citizen) == ["first_patrol"]
     # when evaluated again
@@ -34,11 +40,9 @@ def test_ten_tasks_needs_ten_paid_tasks(world, make_user, settings) -> None:
     citizen = make_user()
     for _ in range(9):
         paid_task(world, citizen, category="safety_publicity")
-    services.badges_evaluate(user=citizen)
-    assert "ten_tasks" not in badges(citizen)
+    assert evaluated(citizen) == set()
     paid_task(world, citizen, category="safety_publicity")
-    services.badges_evaluate(user=citizen)
-    assert "ten_tasks" in badges(citizen)
+    assert evaluated(citizen) == {"ten_tasks"}
 
 
 def test_night_owl_for_a_task_whose_window_is_at_night_in_shanghai(world, make_user) -> None:
@@ -48,31 +52,24 @@ def test_night_owl_for_a_task_whose_window_is_at_night_in_shanghai(world, make_u
     evening = shanghai(tomorrow.year, tomorrow.month, tomorrow.day, 18, 0)
     paid_task(world, citizen, category="traffic_guidance", starts_at=night, hours=1.5)
     paid_task(world, day_worker, category="traffic_guidance", starts_at=evening, hours=2)
-    services.badges_evaluate(user=citizen)
-    services.badges_evaluate(user=day_worker)
-    assert "night_owl" in badges(citizen)
-    assert "night_owl" not in badges(day_worker)
+    assert (evaluated(citizen), evaluated(day_worker)) == ({"night_owl"}, set())
 
 
 def test_first_verified_tip_not_for_a_tip_only_submitted(world, make_user) -> None:
     citizen = make_user()
     verified_tip(world, citizen, verify=False)
-    services.badges_evaluate(user=citizen)
-    assert "first_verified_tip" not in badges(citizen)
+    assert evaluated(citizen) == set()
     verified_tip(world, citizen)
-    services.badges_evaluate(user=citizen)
-    assert "first_verified_tip" in badges(citizen)
+    assert evaluated(citizen) == {"first_verified_tip"}
 
 
 def test_sharp_eye_after_five_verified_tips(world, make_user) -> None:
     citizen = make_user()
     for _ in range(rules.SHARP_EYE_TIPS - 1):
         verified_tip(world, citizen, category="urban_management")
-    services.badges_evaluate(user=citizen)
-    assert "sharp_eye" not in badges(citizen)
+    assert evaluated(citizen) == {"first_verified_tip"}
     verified_tip(world, citizen, category="urban_management")
-    services.badges_evaluate(user=citizen)
-    assert "sharp_eye" in badges(citizen)
+    assert evaluated(citizen) == {"first_verified_tip", "sharp_eye"}
 
 
 def test_elder_care_helper_counts_only_elder_care_tasks(world, make_user) -> None:
@@ -80,11 +77,9 @@ def test_elder_care_helper_counts_only_elder_care_tasks(world, make_user) -> Non
     for _ in range(rules.ELDER_CARE_BADGE_TASKS - 1):
         paid_task(world, citizen, category="elder_care")
     paid_task(world, citizen, category="event_stewarding")
-    services.badges_evaluate(user=citizen)
-    assert "elder_care_helper" not in badges(citizen)
+    assert evaluated(citizen) == set()
     paid_task(world, citizen, category="elder_care")
-    services.badges_evaluate(user=citizen)
-    assert "elder_care_helper" in badges(citizen)
+    assert evaluated(citizen) == {"elder_care_helper"}
 
 
 def test_four_week_streak_from_earnings_in_four_consecutive_shanghai_weeks(world, make_user) -> None:
@@ -94,10 +89,7 @@ def test_four_week_streak_from_earnings_in_four_consecutive_shanghai_weeks(world
         earn(world, citizen, 50, at=start + timedelta(weeks=week))
     for week in (0, 1, 3, 4):
         earn(world, gappy, 50, at=start + timedelta(weeks=week))
-    services.badges_evaluate(user=citizen)
-    services.badges_evaluate(user=gappy)
-    assert "four_week_streak" in badges(citizen)
-    assert "four_week_streak" not in badges(gappy)
+    assert (evaluated(citizen), evaluated(gappy)) == ({"four_week_streak"}, set())
 
 
 def test_unpaid_and_rejected_claims_earn_no_badge(world, make_user) -> None:

@@ -1,6 +1,5 @@
 """Reward-shop test helpers: funded citizens, clerks and rewards, all made through real services."""
 
-import itertools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -14,14 +13,9 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import Account, TransactionKind
 from ledger.reconciliation import reconciliation_report
+from ledger.tests.conftest import key  # one counter of idempotency keys for the ledger and the shop
 from rewards import services
 from rewards.models import Reward, RewardKind
-
-_keys = itertools.count()
-
-
-def key(prefix: str = "test") -> str:
-    return f"{prefix}:{next(_keys)}"
 
 
 @pytest.fixture

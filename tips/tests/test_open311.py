@@ -328,31 +328,25 @@ def test_a_key_in_the_header_reads_the_sensitive_categories(tips, partner) -> No
     assert get(f"requests/{tips['sensitive'].reference}.json", key=partner["raw"]).status_code == 200
 
 
-def test_a_deactivated_key_stops_working(world, partner) -> None:
-    # given a partner key that works
-    client, key = Client(), {"X-Api-Key": partner["raw"]}
-    form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
-    assert client.post("/open311/v2/requests.json", form, headers=key).status_code == 201
-    before = Tip.objects.count()
-    # when the administrators deactivate the key
+def _deactivate_the_key(partner) -> None:
     partner["key"].is_active = False
     partner["key"].save(update_fields=["is_active"])
-    # then a POST with it is refused with 403 and files nothing
-    response = client.post("/open311/v2/requests.json", form, headers=key)
-    assert response.status_code == 403
-    assert response.json() == [{"code": 403, "description": "The partner key is not valid."}]
-    assert Tip.objects.count() == before
 
 
-def test_a_deactivated_partner_account_stops_its_key(world, partner, tips) -> None:
+def _deactivate_the_account(partner) -> None:  # its key left as it was
+    partner["user"].is_active = False
+    partner["user"].save(update_fields=["is_active"])
+
+
+@pytest.mark.parametrize("deactivate", [_deactivate_the_key, _deactivate_the_account], ids=["key", "account"])
+def test_a_deactivated_key_or_partner_account_stops_the_key(world, partner, tips, deactivate) -> None:
     # given a partner key that works
     client, key = Client(), {"X-Api-Key": partner["raw"]}
     form = {"service_code": "urban_management", "lat": 26.07, "long": 119.25, "description": "Fallen tree"}
     assert client.post("/open311/v2/requests.json", form, headers=key).status_code == 201
     before = Tip.objects.count()
-    # when the partner's service account is deactivated (its key left as it was)
-    partner["user"].is_active = False
-    partner["user"].save(update_fields=["is_active"])
+    # when the administrators deactivate the key, or the partner's service account
+    deactivate(partner)
     # then its key neither files (403, nothing stored) nor reads the sensitive categories
     response = client.post("/open311/v2/requests.json", form, headers=key)
     assert response.status_code == 403
