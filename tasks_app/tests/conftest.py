@@ -108,3 +108,16 @@ def make_task(agency, staff):
         return task
 
     return make
+
+
+RACE_THREADS = 24  # PostgreSQL allows 100 connections and other runs share it
+
+
+def race_outcomes(jobs, threads: int = RACE_THREADS) -> list[str]:
+    """Run the callables at once on racing connections (tests.races.race); each one's outcome: "ok"
+    or its domain error's code."""
+    from core.errors import DomainError
+    from tests.races import race
+
+    results = race(jobs, threads=threads, expected=DomainError)
+    return [result.code if isinstance(result, DomainError) else "ok" for result in results]

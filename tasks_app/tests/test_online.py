@@ -14,8 +14,7 @@ from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus, Task, TeamMembership
 from tasks_app.services import online
 from tasks_app.services import teams as team_services
-from tasks_app.tests.conftest import SITE, assert_escrow_exact, wallet_balance
-from tasks_app.tests.test_races import run_in_threads
+from tasks_app.tests.conftest import SITE, assert_escrow_exact, race_outcomes, wallet_balance
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +107,7 @@ def test_racing_confirmations_pay_once(agency, staff, citizen, settings) -> None
     settings.FUBI_NEW_ACCOUNT_MANUAL_CLAIMS = 0
     task = services.task_publish(task=services.task_create(agency=agency, created_by=staff, **online_fields()))
     claim = services.claim_create(task=task, user=citizen)
-    outcomes = run_in_threads([lambda: online.claim_proof_submit(claim=claim, confirm=True)] * 4)
+    outcomes = race_outcomes([lambda: online.claim_proof_submit(claim=claim, confirm=True)] * 4)
     assert outcomes == ["ok"] * 4
     assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.PAID
     assert wallet_balance(citizen) == 10

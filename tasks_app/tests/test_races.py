@@ -7,21 +7,12 @@ from collections import Counter
 import pytest
 
 from accounts.tests.factories import UserFactory
-from core.errors import DomainError
 from tasks_app import services
 from tasks_app.models import Claim, ClaimStatus, Task
-from tasks_app.tests.conftest import assert_escrow_exact, escrow_balance
+from tasks_app.tests.conftest import assert_escrow_exact, escrow_balance, race_outcomes
 from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-THREADS = 24  # PostgreSQL allows 100 connections and other runs share it
-
-
-def race_outcomes(jobs, threads: int = THREADS) -> list[str]:
-    """Run the callables at once on racing connections; each one's outcome: "ok" or its domain error's code."""
-    results = race(jobs, threads=threads, expected=DomainError)
-    return [result.code if isinstance(result, DomainError) else "ok" for result in results]
 
 
 def test_two_hundred_citizens_race_for_five_places(make_task) -> None:

@@ -16,8 +16,7 @@ from tasks_app.models import RotaStatus, Task, TaskStatus, TeamMembership
 from tasks_app.services import rotas
 from tasks_app.services import teams as team_services
 from tasks_app.tasks import rotas_make_tasks_task
-from tasks_app.tests.conftest import SITE, assert_escrow_exact, budget_available, fund
-from tasks_app.tests.test_races import run_in_threads
+from tasks_app.tests.conftest import SITE, assert_escrow_exact, budget_available, fund, race_outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +107,7 @@ def test_two_connections_running_the_job_at_once_make_each_shift_once(agency, st
         Task.objects.filter(rota=rota).update(rota=None, shift_date=None, shift_kind="")  # forget the first run
         made: list[int] = []
         # when two threads, each on its own connection, make the rota's shifts at the same moment
-        outcomes = run_in_threads([lambda: made.append(rotas.rota_make_tasks(rota_id=rota.pk))] * 2)
+        outcomes = race_outcomes([lambda: made.append(rotas.rota_make_tasks(rota_id=rota.pk))] * 2)
     # then every shift is made once between them, and the escrow holds exactly what they promise
     assert outcomes == ["ok", "ok"]
     assert sum(made) == 6

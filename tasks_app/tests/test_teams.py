@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from tasks_app import selectors
 from tasks_app.models import Team, TeamInvitation, TeamMembership
 from tasks_app.services import teams as team_services
-from tasks_app.tests.test_races import run_in_threads
+from tasks_app.tests.conftest import race_outcomes
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_staff_remove_a_member_and_a_member_may_leave(
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_joins_leave_one_membership(open_team, citizen) -> None:
     # when two real connections join the same team for the same citizen at once
-    outcomes = run_in_threads([lambda: team_services.team_join(team=open_team, user=citizen)] * 2)
+    outcomes = race_outcomes([lambda: team_services.team_join(team=open_team, user=citizen)] * 2)
     # then both succeed and there is one membership
     assert outcomes == ["ok", "ok"]
     assert TeamMembership.objects.filter(team=open_team, user=citizen).count() == 1

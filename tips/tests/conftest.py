@@ -155,3 +155,12 @@ def submit(api_as):
         return api_as(user).post("/tips", data=data)
 
     return run
+
+
+def race_codes(fn, items) -> list[object]:
+    """fn(item) for every item on racing connections (tests.races.race): what each returned, or
+    its domain error's code."""
+    from core.errors import DomainError
+    from tests.races import race
+
+    return [r.code if isinstance(r, DomainError) else r for r in race(fn, items, expected=DomainError)]

@@ -3,20 +3,13 @@ thumbnail and reward jobs run twice."""
 
 import pytest
 
-from core.errors import DomainError
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import Transaction, TransactionKind
-from tests.races import race
 from tips import services
 from tips.models import CaseEvent, Tip, TipPhoto
 from tips.tasks import make_photo_thumbnail_task
-from tips.tests.conftest import jpeg_bytes, stored_files, upload
-
-
-def race_codes(fn, items) -> list[object]:
-    """fn(item) for every item on racing connections: what each returned, or its domain error's code."""
-    return [r.code if isinstance(r, DomainError) else r for r in race(fn, items, expected=DomainError)]
+from tips.tests.conftest import jpeg_bytes, race_codes, stored_files, upload
 
 
 @pytest.mark.django_db(transaction=True)
