@@ -1,4 +1,4 @@
-"""allauth's own 429 answers in the contract's terms (API.md "Trust": sign-up and login past their
+"""allauth's own 429 answers in the contract's terms (docs/api.md, trust rules: sign-up and login past their
 limits answer 429 `rate_limited` with Retry-After).
 
 allauth counts sign-ups, logins and password resets per client address (core.clientip, through

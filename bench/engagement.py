@@ -7,7 +7,7 @@ dropped and re-created), migrates it, makes a district with 12 communities, --ci
 (two in three opted in to leaderboards, each with a home community), --earnings earning postings
 spread over 180 days through the ledger's transfer_post (timestamps set by patching
 timezone.now), --tips tips through the tips service and --tasks completed, paid tasks through the
-tasks services (the district's half-year in PRODUCT.md: 851 tips, 2,747 tasks). Then it times each
+tasks services (a pilot district's half-year: 851 tips, 2,747 tasks). Then it times each
 read many times in-process and prints a table of median and p95 milliseconds with the query count.
 """
 

@@ -1,4 +1,4 @@
-"""Benchmark: Django's instructions per shop request, counted by valgrind, whatever the machine's speed.
+"""Benchmark: Django's instructions per API request, counted by valgrind, whatever the machine's speed.
 
     .venv/bin/python bench/instructions.py [--small 10] [--large 40]
 
@@ -31,10 +31,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB = "fubi_instructions_bench"
+DB = os.environ.get("BENCH_INSTRUCTIONS_DB", "fubi_instructions_bench")  # another name: two runs side by side
 KINDS = {
     "sold-out": "an order refused as out of stock, with an Idempotency-Key",
     "order": "an order that goes through (points held, stock taken), with an Idempotency-Key",
+    "me": "GET /me: the session token's user and the profile (every API request's first step)",
+    "claim": "a claim that takes a place (escrow already held), with an Idempotency-Key",
+    "claim-full": "a claim refused as task_full, with an Idempotency-Key",
+}
+# kind → (method, path of the plan's id, expected status)
+REQUESTS = {
+    "sold-out": ("POST", "/api/v1/rewards/{sold-out}/redemptions", 409),
+    "order": ("POST", "/api/v1/rewards/{order}/redemptions", 201),
+    "me": ("GET", "/api/v1/me", 200),
+    "claim": ("POST", "/api/v1/tasks/{claim}/claims", 201),
+    "claim-full": ("POST", "/api/v1/tasks/{claim-full}/claims", 409),
 }
 
 
@@ -71,7 +82,8 @@ def _shop_bench():
 
 
 def setup(args: argparse.Namespace, citizens: int) -> dict:
-    """The scratch database: rewards.py's reward and citizens, plus a sold-out twin of the reward."""
+    """The scratch database: rewards.py's reward and citizens, plus a sold-out twin of the reward, a
+    task with a place for every claim and a full one."""
     shop_bench = _shop_bench()
     shop_bench.psql(args.server, f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     shop_bench.psql(args.server, f'CREATE DATABASE "{DB}"')
@@ -84,7 +96,56 @@ def setup(args: argparse.Namespace, citizens: int) -> dict:
         name="Bench sold out", kind=reward.kind, price_points=10, cost=reward.cost, stock_left=0, per_user_limit=1
     )
     sold_out.pickup_points.add(point_id)
-    return {"order": reward_id, "sold-out": sold_out.pk, "point": point_id, "tokens": tokens}
+    open_task, full_task = claim_tasks(reward.pickup_points.first(), places=citizens)
+    return {
+        "order": reward_id,
+        "sold-out": sold_out.pk,
+        "claim": open_task,
+        "claim-full": full_task,
+        "point": point_id,
+        "tokens": tokens,
+    }
+
+
+def claim_tasks(point, *, places: int) -> tuple[int, int]:
+    """A published task with `places` places and one already full (its one place taken)."""
+    from datetime import timedelta
+
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from accounts.models import Agency, User
+    from accounts.services import agency_membership_add
+    from ledger import services as ledger_services
+    from tasks_app import services
+    from tasks_app.models import Task
+
+    agency = Agency.objects.create(name="Bench tasks agency", kind="police_station")
+    ledger_services.agency_fund(agency=agency, amount=100 * places + 1000, idempotency_key="bench:tasks-fund")
+    staff = User.objects.create_user(email="bench-task-staff@example.com", password=None)
+    # staff roles go only to verified email addresses (accounts.services)
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    agency_membership_add(user=staff, agency=agency)
+    now = timezone.now()
+    ids = []
+    for headcount in (places, 1):
+        task = services.task_create(
+            agency=agency,
+            created_by=staff,
+            title=f"Bench patrol for {headcount}",
+            category="event_stewarding",
+            lat=point.lat,
+            lon=point.lon,
+            radius_m=300,
+            starts_at=now + timedelta(days=2),
+            ends_at=now + timedelta(days=2, hours=2),
+            headcount=headcount,
+            points=10,
+        )
+        ids.append(services.task_publish(task=task, user=staff).pk)
+    taker = User.objects.create_user(email="bench-taker@example.com", password=None)
+    services.claim_create(task=Task.objects.get(pk=ids[1]), user=taker)
+    return ids[0], ids[1]
 
 
 def child(kind: str, count: int, offset: int) -> None:
@@ -96,16 +157,20 @@ def child(kind: str, count: int, offset: int) -> None:
 
     plan = json.loads(Path(os.environ["FUBI_INSTRUCTIONS_PLAN"]).read_text())
     client = Client()
-    body = json.dumps({"quantity": 1, "pickup_point_id": plan["point"]})
-    expected = 201 if kind == "order" else 409
+    method, path, expected = REQUESTS[kind]
+    path = path.replace(f"{{{kind}}}", str(plan.get(kind, "")))
+    body = json.dumps({"quantity": 1, "pickup_point_id": plan["point"]} if "rewards" in path else {})
     tokens = plan["tokens"][offset : offset + 10 + count]
     for index, token in enumerate(tokens):
-        response = client.post(
-            f"/api/v1/rewards/{plan[kind]}/redemptions",
-            body,
-            content_type="application/json",
-            headers={"X-Session-Token": token, "Idempotency-Key": f"{kind}-{offset}-{index}"},
-        )
+        if method == "GET":
+            response = client.get(path, headers={"X-Session-Token": token})
+        else:
+            response = client.post(
+                path,
+                body,
+                content_type="application/json",
+                headers={"X-Session-Token": token, "Idempotency-Key": f"{kind}-{offset}-{index}"},
+            )
         if response.status_code != expected:
             raise SystemExit(f"{kind}: expected {expected}, got {response.status_code}: {response.content[:200]!r}")
 

@@ -1,4 +1,4 @@
-"""The community API (API.md "Community groups"). Thin: parse, fetch for this user, call a service."""
+"""The community API (docs/api.md, community groups). Thin: parse, fetch for this user, call a service."""
 
 import json
 from typing import Any

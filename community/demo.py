@@ -1,4 +1,4 @@
-"""Demo community groups (API.md "Community groups"): the demo community grid's group, kept by the
+"""Demo community groups (docs/api.md, community groups): the demo community grid's group, kept by the
 Guxi police station's duty desk, with citizen@example.com a member and grid@example.com its officer,
 a few posts, and a service directory. Idempotent."""
 

@@ -1,4 +1,4 @@
-"""ninja schemas of the community API (API.md "Community groups")."""
+"""ninja schemas of the community API (docs/api.md, community groups)."""
 
 from datetime import datetime
 from typing import Literal

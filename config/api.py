@@ -83,7 +83,7 @@ api = FubiAPI(
     parser=FubiParser(),
     title="Fubi API",
     version="1.0.0",
-    description="Volunteer tasks, tips, the points ledger and the reward shop. See API.md.",
+    description="Volunteer tasks, tips, the points ledger and the reward shop. See docs/api.md in the repository.",
     auth=[x_session_token_auth, SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
@@ -99,7 +99,7 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = api.create_response(request, error_body(exc.code, str(exc.message), exc.details), status=exc.status)
     if isinstance(exc, RateLimitedError):
-        response["Retry-After"] = str(exc.retry_after)  # seconds (API.md "Trust")
+        response["Retry-After"] = str(exc.retry_after)  # seconds (docs/api.md, trust rules)
     return response
 
 
@@ -178,7 +178,7 @@ def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _add_routers() -> None:
-    # One router per app; each app's paths are the contract's (API.md), so all mount at the root.
+    # One router per app; each app's paths are the contract's (docs/api.md), so all mount at the root.
     # Django tries URL patterns in order: the busiest routers (claims and nearby search, shop orders)
     # come first, so a burst's request is matched after a few patterns rather than forty.
     from accounts.api import router as accounts_router

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-# The event names of API.md "Live": what each one is for and who publishes it.
+# The event names of docs/api.md, live: what each one is for and who publishes it.
 EVENTS = frozenset({"inbox", "offer", "case", "sos", "position", "broadcast", "request"})
 # Positions and case traffic are for staff only: never delivered through a `users` audience.
 STAFF_ONLY = frozenset({"case", "sos", "position"})
@@ -48,7 +48,7 @@ def publish(
 ) -> None:
     """Send a live event to its audience after the current transaction commits (at once outside one).
 
-    - `event`: one of EVENTS (API.md "Live"): inbox, offer, case, sos, position, broadcast, request.
+    - `event`: one of EVENTS (docs/api.md, live): inbox, offer, case, sos, position, broadcast, request.
     - `data`: JSON-serialisable; must hold `id` (the object's id: the tip's for case and sos, the
       notification's for inbox, the offer's for offer...). `type` defaults to `event` (give a finer
       one, e.g. "case.submitted"); `at` defaults to now (ISO 8601). Put ids and what the audience

@@ -1,4 +1,4 @@
-"""Notification endpoints (API.md "Live"): push subscriptions of my phones, and my choices."""
+"""Notification endpoints (docs/api.md, live): push subscriptions of my phones, and my choices."""
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _

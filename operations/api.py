@@ -1,4 +1,4 @@
-"""Operations endpoints (API.md "Live"): dispatch from a case. Thin: the selector, then the service."""
+"""Operations endpoints (docs/api.md, live): dispatch from a case. Thin: the selector, then the service."""
 
 from django.http import HttpRequest
 from ninja import Router, Status

@@ -1,4 +1,4 @@
-"""Dispatch from a case (API.md "Live": POST /cases/{id}/dispatch), in one transaction:
+"""Dispatch from a case (docs/api.md, live: POST /cases/{id}/dispatch), in one transaction:
 
 1. the case is locked and the actor checked (tips.services.case_dispatch_check: 403 own_tip,
    409 case_closed); the selector before it answered 404 for another grid's case;

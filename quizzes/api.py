@@ -1,4 +1,4 @@
-"""The quizzes API (API.md "Quizzes"): citizens list, start, answer and submit; agency staff keep the
+"""The quizzes API (docs/api.md, quizzes): citizens list, start, answer and submit; agency staff keep the
 question bank and the quizzes, and read pass rates."""
 
 from django.http import HttpRequest

@@ -1,5 +1,5 @@
 # ruff: noqa: E501 - the demo bank keeps each text on one line, as it reads
-"""Demo quiz (API.md "Quizzes"): the demo police station's anti-fraud question bank and a published
+"""Demo quiz (docs/api.md, quizzes): the demo police station's anti-fraud question bank and a published
 quiz of five questions drawn from it, with points for a pass and a prize for full marks at the demo
 pickup point. Idempotent: questions are found by their text, the quiz by its title."""
 

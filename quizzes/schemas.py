@@ -1,4 +1,4 @@
-"""ninja schemas of the quizzes API (API.md "Quizzes"): separate In and Out, fields listed.
+"""ninja schemas of the quizzes API (docs/api.md, quizzes): separate In and Out, fields listed.
 
 A question goes out without its answers (ChoiceOut has no `correct`) until it has been answered
 (ResultItemOut, after POST /attempts/{id}/responses or the submission)."""

@@ -1,4 +1,4 @@
-"""The safe-house API (API.md "Safe houses"), and the guards' roll calls. Thin: parse, fetch, call."""
+"""The safe-house API (docs/api.md, safe houses), and the guards' roll calls. Thin: parse, fetch, call."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Demo safe houses in Gulou (API.md "Safe houses"): three kept by the demo police station, one open
+"""Demo safe houses in Gulou (docs/api.md, safe houses): three kept by the demo police station, one open
 24 hours, one open into the night (past midnight), one with shop hours. Idempotent: a safe house is
 found by its Chinese name, its hours replaced by the same ones."""
 

@@ -1,4 +1,4 @@
-"""ninja schemas of the safe-house API (API.md "Safe houses")."""
+"""ninja schemas of the safe-house API (docs/api.md, safe houses)."""
 
 from datetime import datetime, time
 from typing import Literal

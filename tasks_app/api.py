@@ -1,4 +1,4 @@
-"""The tasks API (API.md "Tasks"), plus urgent dispatch. Thin: parse, fetch for the user, call a service."""
+"""The tasks API (docs/api.md, tasks), plus urgent dispatch. Thin: parse, fetch for the user, call a service."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse

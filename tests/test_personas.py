@@ -21,7 +21,7 @@ other_agency_staff, clerk (of the order's pickup point), other_clerk, auditor; a
 where they matter, owner_staff (the owner, made staff of the tips' grid and of the tasks' agency)
 and requesting_staff (who asked for the reward that awaits a second approval).
 
-What the rows encode (PRODUCT.md "Non-negotiables", API.md, README "Roles"):
+What the rows encode (docs/security.md, docs/api.md, README "Roles"):
 - the API answers 401 not_authenticated to an anonymous visitor, and the pages send them to log in;
 - 403 forbidden to a role that may never do it (only agency staff run tasks, only grid staff work
   cases and place codes, only clerks hand over orders, only citizens claim, report and shop: the

@@ -1,4 +1,4 @@
-"""The tips and case-queue endpoints of API.md: thin, services and selectors do the work."""
+"""The tips and case-queue endpoints of docs/api.md: thin, services and selectors do the work."""
 
 from datetime import timedelta
 from typing import Any

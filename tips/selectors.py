@@ -142,7 +142,7 @@ def case_get_for_staff(*, user: User, case_id: int) -> Tip:
 
 def case_reported_by(*, cases: Sequence[Tip], user: User) -> bool:
     """Whether the user reported one of these cases, the case one of them is merged into, or a tip
-    merged into any of those: then they may not act on them (API.md: 403 own_tip).
+    merged into any of those: then they may not act on them (docs/api.md: 403 own_tip).
 
     One query; it answers only about the user themselves, so it tells nobody else anything.
     """

@@ -1,5 +1,5 @@
 """Sign-up keeps allauth's per-address limit (20 a minute), counted by the client's address behind the
-proxy, and answers past it as API.md's Trust section says: 429 rate_limited with Retry-After."""
+proxy, and answers past it as docs/api.md's trust rules says: 429 rate_limited with Retry-After."""
 
 import pytest
 from django.test import Client

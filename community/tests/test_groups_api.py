@@ -1,4 +1,4 @@
-"""The group API (API.md "Community groups"): joining, my groups, posts with photos, replies, what
+"""The group API (docs/api.md, community groups): joining, my groups, posts with photos, replies, what
 non-members see (nothing), nicknames only, the post rate limit and Idempotency-Key replays."""
 
 import io

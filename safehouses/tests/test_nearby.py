@@ -1,4 +1,4 @@
-"""GET /safe-houses (API.md "Safe houses"): nearest first, distances, open now, bad input."""
+"""GET /safe-houses (docs/api.md, safe houses): nearest first, distances, open now, bad input."""
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo

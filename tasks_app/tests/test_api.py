@@ -1,4 +1,4 @@
-"""The tasks API as API.md describes it, with personas: citizen, own agency, other agency, anonymous."""
+"""The tasks API as docs/api.md describes it, with personas: citizen, own agency, other agency, anonymous."""
 
 import json
 from datetime import datetime, timedelta

@@ -93,7 +93,7 @@ def test_every_transition_is_allowed_or_refused_with_409(world, api_as, status, 
     body = {"duplicate_of": primary.id, "note": "checked"} if action == "mark_duplicate" else {"note": "checked"}
     response = act(api, tip.id, action, **body)
     tip.refresh_from_db()
-    # then it moves exactly as API.md says, with a timestamped event — or 409 and nothing changes
+    # then it moves exactly as docs/api.md says, with a timestamped event — or 409 and nothing changes
     if (status, action) in VALID:
         assert response.status_code == 200, response.content
         assert response.json()["status"] == VALID[(status, action)] == tip.status

@@ -1,4 +1,4 @@
-"""Load the demo data of API.md, idempotently. Each installed app may add its own rows in a
+"""Load the demo data of docs/api.md, idempotently. Each installed app may add its own rows in a
 `demo.py` module with `seed(ctx)`; they run in INSTALLED_APPS order and share `ctx`."""
 
 from importlib import import_module
