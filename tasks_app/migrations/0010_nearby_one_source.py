@@ -2,11 +2,11 @@
 
 The filter and the distance formula are written once there (fubi_tasks_nearby_matches,
 fubi_distance_km) instead of pasted into the count, the page and the JSON; ``fubi_tasks_nearby``
-takes ``p_count_cap`` and stops counting one row past it, answering ``count_exact``. Migration
-0006's function (one argument fewer) is dropped first: CREATE OR REPLACE would add an overload.
+takes ``p_count_cap`` and stops counting one row past it, answering ``count_exact``. A database that ran
+the historic 0006 has its function (one argument fewer) dropped first: CREATE OR REPLACE would add an
+overload.
 """
 
-from importlib import import_module
 from pathlib import Path
 
 from django.db import migrations
@@ -23,14 +23,15 @@ def forwards_sql() -> str:
     return f"DROP FUNCTION IF EXISTS {OLD_SIGNATURE};\n" + SQL_FILE.read_text()
 
 
-# Reversed: the new functions go and migration 0006's comes back.
+# Reversed: the functions go. Migrations 0005 and 0006 are no-ops now (their SQL was an older copy of
+# tasks_nearby.sql), so below 0010 a database has no nearby function, as a fresh one never had.
 REVERSE = (
     "DROP FUNCTION IF EXISTS fubi_tasks_nearby(float8, float8, float8, float8, float8, float8, float8, text,"
     " timestamptz, timestamptz, timestamptz, int, bigint, int);\n"
     "DROP FUNCTION IF EXISTS fubi_tasks_nearby_matches(float8, float8, float8, float8, float8, float8, float8, text,"
     " timestamptz, timestamptz, timestamptz);\n"
     "DROP FUNCTION IF EXISTS fubi_distance_km(float8, float8, float8, float8);\n"
-    + import_module("tasks_app.migrations.0006_nearby_inner_circle").SQL
+    "DROP FUNCTION IF EXISTS fubi_json_time(timestamptz);\n"
 )
 
 
