@@ -43,6 +43,25 @@ USERS = [
     ("dept@example.com", "市场监管所 赵科员", None),
 ]
 
+AGENCIES = [
+    # the key in ctx, name, kind, grid code, address
+    ("agency", "鼓西派出所 Guxi Police Station", AgencyKind.POLICE_STATION, "guxi", "福州市鼓楼区鼓西路"),
+    ("grid_centre", "鼓楼区网格化服务管理中心 Gulou Grid Centre", AgencyKind.GRID_CENTRE, "gulou", "福州市鼓楼区"),
+    ("street_office", "鼓西街道办事处 Guxi Street Office", AgencyKind.STREET_OFFICE, "guxi", "福州市鼓楼区鼓西街道"),
+    # A department (立码办) that tips of its category are routed to (tips/demo.py makes the rule).
+    (
+        "market_regulation",
+        "鼓楼区市场监督管理局 Gulou Market Regulation",
+        AgencyKind.MARKET_REGULATION,
+        "gulou",
+        "福州市鼓楼区",
+    ),
+]
+
+
+def _email_verified(user: User, email: str) -> None:
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+
 
 def _user(email: str, display_name: str, role: str | None) -> User:
     user = User.objects.filter(email=email).first()
@@ -51,12 +70,11 @@ def _user(email: str, display_name: str, role: str | None) -> User:
         if role and role != Role.CITIZEN:
             user.roles = [role]
             user.save(update_fields=["roles"])
-    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    _email_verified(user, email)
     return user
 
 
-@transaction.atomic
-def seed(ctx: dict[str, Any]) -> None:
+def _grids_seed() -> dict[str, Grid]:
     grids: dict[str, Grid] = {}
     for code, name, level, parent_code, boundary in GRIDS:
         grid, _ = Grid.objects.update_or_create(
@@ -70,29 +88,25 @@ def seed(ctx: dict[str, Any]) -> None:
             },
         )
         grids[code] = grid
+    return grids
 
-    police, _ = Agency.objects.get_or_create(
-        name="鼓西派出所 Guxi Police Station",
-        defaults={"kind": AgencyKind.POLICE_STATION, "grid": grids["guxi"], "address": "福州市鼓楼区鼓西路"},
-    )
-    centre, _ = Agency.objects.get_or_create(
-        name="鼓楼区网格化服务管理中心 Gulou Grid Centre",
-        defaults={"kind": AgencyKind.GRID_CENTRE, "grid": grids["gulou"], "address": "福州市鼓楼区"},
-    )
-    street_office, _ = Agency.objects.get_or_create(
-        name="鼓西街道办事处 Guxi Street Office",
-        defaults={"kind": AgencyKind.STREET_OFFICE, "grid": grids["guxi"], "address": "福州市鼓楼区鼓西街道"},
-    )
-    # A department (立码办) that tips of its category are routed to (tips/demo.py makes the rule).
-    market, _ = Agency.objects.get_or_create(
-        name="鼓楼区市场监督管理局 Gulou Market Regulation",
-        defaults={"kind": AgencyKind.MARKET_REGULATION, "grid": grids["gulou"], "address": "福州市鼓楼区"},
-    )
+
+def _agencies_seed(grids: dict[str, Grid]) -> dict[str, Agency]:
+    """The demo agencies by their key in ctx; each grid handled by its street office or the grid centre."""
+    agencies = {}
+    for key, name, kind, grid_code, address in AGENCIES:
+        agencies[key], _ = Agency.objects.get_or_create(
+            name=name, defaults={"kind": kind, "grid": grids[grid_code], "address": address}
+        )
     for grid in grids.values():
         if grid.handling_agency_id is None:
-            grid.handling_agency = street_office if grid.code.startswith("guxi") else centre
+            street = grid.code.startswith("guxi")
+            grid.handling_agency = agencies["street_office"] if street else agencies["grid_centre"]
             grid.save(update_fields=["handling_agency"])
+    return agencies
 
+
+def _pickup_point_seed(grids: dict[str, Grid]) -> PickupPoint:
     pickup, _ = PickupPoint.objects.get_or_create(
         name="鼓西街道便民服务站 Guxi Service Point",
         defaults={
@@ -103,32 +117,37 @@ def seed(ctx: dict[str, Any]) -> None:
             "grid": grids["guxi"],
         },
     )
+    return pickup
 
-    users = {email: _user(email, name, role) for email, name, role in USERS}
-    # The demo citizen is a verified real person (an example number), so payouts and shop orders
-    # work for them even where FUBI_REQUIRE_VERIFIED_PHONE is on.
-    citizen = users["citizen@example.com"]
+
+def _citizen_phone_verify(citizen: User) -> None:
+    """The demo citizen is a verified real person (an example number), so payouts and shop orders
+    work for them even where FUBI_REQUIRE_VERIFIED_PHONE is on."""
     if not citizen.phone_verified_at and not User.objects.filter(phone=DEMO_CITIZEN_PHONE).exists():
         User.objects.filter(pk=citizen.pk).update(phone=DEMO_CITIZEN_PHONE, phone_verified_at=timezone.now())
         citizen.refresh_from_db(fields=["phone", "phone_verified_at"])
-    services.agency_membership_add(user=users["agency@example.com"], agency=police)
-    services.agency_membership_add(user=users["dept@example.com"], agency=market)
-    services.grid_membership_add(user=users["grid@example.com"], grid=grids["gulou"])
-    services.pickup_point_membership_add(user=users["clerk@example.com"], pickup_point=pickup)
 
+
+def _admin_seed() -> User:
     admin = User.objects.filter(email="admin@example.com").first()
     if admin is None:
         admin = User.objects.create_superuser(email="admin@example.com", password=DEMO_PASSWORD, display_name="管理员")
-    EmailAddress.objects.update_or_create(user=admin, email=admin.email, defaults={"verified": True, "primary": True})
+    _email_verified(admin, admin.email)
+    return admin
 
+
+@transaction.atomic
+def seed(ctx: dict[str, Any]) -> None:
+    grids = _grids_seed()
+    agencies = _agencies_seed(grids)
+    pickup = _pickup_point_seed(grids)
+    users = {email: _user(email, name, role) for email, name, role in USERS}
+    _citizen_phone_verify(users["citizen@example.com"])
+    services.agency_membership_add(user=users["agency@example.com"], agency=agencies["agency"])
+    services.agency_membership_add(user=users["dept@example.com"], agency=agencies["market_regulation"])
+    services.grid_membership_add(user=users["grid@example.com"], grid=grids["gulou"])
+    services.pickup_point_membership_add(user=users["clerk@example.com"], pickup_point=pickup)
+    admin = _admin_seed()
     ctx.update(
-        grids=grids,
-        agency=police,
-        grid_centre=centre,
-        street_office=street_office,
-        market_regulation=market,
-        pickup_point=pickup,
-        users=users,
-        citizen=users["citizen@example.com"],
-        admin=admin,
+        grids=grids, **agencies, pickup_point=pickup, users=users, citizen=users["citizen@example.com"], admin=admin
     )

@@ -120,25 +120,21 @@ def _months(since: datetime | None, until: datetime, reports: list[Report]) -> l
     return months
 
 
-def safety_index(*, period: str = "half_year", now: datetime | None = None) -> dict[str, Any]:
-    """The public dashboard's numbers: totals, per category, per community, heat cells, trends, rankings.
+def _named(names: dict[tuple[str, str], str], source: str, code: str) -> dict[str, str]:
+    return {"source": source, "code": code, "name": names.get((source, code), code)}
 
-    Raises InvalidError for an unknown period.
-    """
-    now = now or timezone.now()
-    k = k_threshold()
-    since, until = period_bounds(period, now)
-    reports = reports_in(since, until)
-    names = _category_names()
 
-    by_category = Counter((r.source, r.category) for r in reports)
-    # k-anonymity here too: a category with fewer than k reports in the period is not listed
-    categories = [
-        {"source": source, "code": code, "name": names.get((source, code), code), "count": count}
+def _categories_shown(by_category: Counter, names: dict[tuple[str, str], str], k: int) -> list[dict[str, Any]]:
+    """Categories with at least k reports in the period, most reported first (k-anonymity here too)."""
+    return [
+        {**_named(names, source, code), "count": count}
         for (source, code), count in sorted(by_category.items(), key=lambda item: (-item[1], item[0]))
         if count >= k
     ]
 
+
+def _communities(reports: list[Report], names: dict[tuple[str, str], str], k: int) -> tuple[list[dict[str, Any]], int]:
+    """(the communities with at least k reports, busiest first; how many were hidden)."""
     per_grid: dict[int, Counter] = defaultdict(Counter)
     per_grid_category: dict[int, Counter] = defaultdict(Counter)
     for report in reports:
@@ -166,15 +162,16 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
                 "tips": counts["tip"],
                 "tasks": counts["task"],
                 "total": total,
-                "categories": [
-                    {"source": source, "code": code, "name": names.get((source, code), code), "count": n}
-                    for (source, code), n in shown
-                ],
+                "categories": [{**_named(names, source, code), "count": n} for (source, code), n in shown],
                 "hidden_in_categories": total - sum(n for _, n in shown),
             }
         )
     communities.sort(key=lambda row: (-row["total"], row["name"]))
+    return communities, hidden_communities
 
+
+def _heat(reports: list[Report], k: int) -> tuple[list[dict[str, Any]], int, int]:
+    """(the grid cells with at least k reports, south-west first; hidden cells; reports in them)."""
     cells: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for report in reports:
         cells[cell_of(report.lat, report.lon)][report.source] += 1
@@ -185,13 +182,12 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
             hidden_cells += 1
             hidden_reports += total
             continue
-        south, west = round(i * CELL_DEG, 6), round(j * CELL_DEG, 6)
         heat.append(
             {
                 "lat": round((i + 0.5) * CELL_DEG, 6),
                 "lon": round((j + 0.5) * CELL_DEG, 6),
-                "south": south,
-                "west": west,
+                "south": round(i * CELL_DEG, 6),
+                "west": round(j * CELL_DEG, 6),
                 "north": round((i + 1) * CELL_DEG, 6),
                 "east": round((j + 1) * CELL_DEG, 6),
                 "count": total,
@@ -199,7 +195,18 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
                 "tasks": counts["task"],
             }
         )
+    return heat, hidden_cells, hidden_reports
 
+
+def _trends(
+    since: datetime | None,
+    until: datetime,
+    reports: list[Report],
+    by_category: Counter,
+    names: dict[tuple[str, str], str],
+    k: int,
+) -> dict[str, Any]:
+    """Reports per month of each category shown (at least k in the period), most reported first."""
     months = _months(since, until, reports)
     position = {month: index for index, month in enumerate(months)}
     series: dict[tuple[str, str], list[int]] = {}
@@ -207,22 +214,33 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
         month = f"{rules.city_date(report.at):%Y-%m}"
         if month in position and by_category[(report.source, report.category)] >= k:
             series.setdefault((report.source, report.category), [0] * len(months))[position[month]] += 1
-    trends = {
+    return {
         "months": months,
         "series": [
-            {"source": source, "code": code, "name": names.get((source, code), code), "counts": counts}
+            {**_named(names, source, code), "counts": counts}
             for (source, code), counts in sorted(series.items(), key=lambda item: (-sum(item[1]), item[0]))
         ],
     }
 
-    problems = [row for row in categories if row["source"] == "tip"][:RANKING_SIZE]
+
+def safety_index(*, period: str = "half_year", now: datetime | None = None) -> dict[str, Any]:
+    """The public dashboard's numbers: totals, per category, per community, heat cells, trends, rankings.
+
+    Raises InvalidError for an unknown period.
+    """
+    now = now or timezone.now()
+    k = k_threshold()
+    since, until = period_bounds(period, now)
+    reports = reports_in(since, until)
+    names = _category_names()
+    by_category = Counter((r.source, r.category) for r in reports)
+    categories = _categories_shown(by_category, names, k)
+    communities, hidden_communities = _communities(reports, names, k)
+    heat, hidden_cells, hidden_reports = _heat(reports, k)
+    period_row = {"key": period, "label": str(PERIOD_LABELS[period])}
+    period_row |= {"since": since.isoformat() if since else None, "until": until.isoformat()}
     return {
-        "period": {
-            "key": period,
-            "label": str(PERIOD_LABELS[period]),
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat(),
-        },
+        "period": period_row,
         "k": k,
         "counted_from": tip_selectors.categories_public_rules(),
         "cell_deg": CELL_DEG,
@@ -237,9 +255,9 @@ def safety_index(*, period: str = "half_year", now: datetime | None = None) -> d
         "heat": heat,
         "hidden_cells": hidden_cells,
         "hidden_reports": hidden_reports,
-        "trends": trends,
+        "trends": _trends(since, until, reports, by_category, names, k),
         "rankings": {
             "most_active_communities": communities[:RANKING_SIZE],
-            "most_reported_problems": problems,
+            "most_reported_problems": [row for row in categories if row["source"] == "tip"][:RANKING_SIZE],
         },
     }

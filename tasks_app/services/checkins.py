@@ -126,53 +126,28 @@ def checkin_record(
     claim that claim_may_auto_approve allows is paid at once. sent_at: the phone's clock at sending.
     """
     now = now or timezone.now()
-    if recorded_at.tzinfo is None:
-        raise TaskInvalidError(_("recorded_at needs a UTC offset."), field="recorded_at")
-    if sent_at is not None and sent_at.tzinfo is None:
-        raise TaskInvalidError(_("sent_at needs a UTC offset."), field="sent_at")
-    if kind not in CheckInKind.values:
-        raise TaskInvalidError(_("kind must be in, out or ping."), field="kind")
-    rejection: DomainError | None = None
+    _require_valid_fix(kind=kind, recorded_at=recorded_at, sent_at=sent_at)
+    fix = {"lat": lat, "lon": lon, "accuracy_m": accuracy_m, "recorded_at": recorded_at, "sent_at": sent_at}
     with transaction.atomic():
         task, claim = _lock_task_and_claim(claim)
         if task.proof != ProofKind.GPS:
             raise TaskOnlineError(task_id=task.pk)  # no place to be at: its proof is sent instead
         _require_state(task=task, claim=claim, kind=kind, now=now)
         previous = claim.checkins.order_by("-received_at", "-id").first()
-        distance_m, speed, flags = checkin_judge(
-            task=task,
-            previous=previous,
-            lat=lat,
-            lon=lon,
-            accuracy_m=accuracy_m,
-            recorded_at=recorded_at,
-            now=now,
-            sent_at=sent_at,
+        distance_m, speed, flags = checkin_judge(task=task, previous=previous, now=now, **fix)
+        accepted, rejection = _checkin_verdict(
+            task=task, claim=claim, kind=kind, flags=flags, distance_m=distance_m, now=now
         )
-        accepted = CheckInFlag.OUTSIDE_GEOFENCE not in flags
-        if kind in (CheckInKind.IN, CheckInKind.OUT) and not accepted:
-            rejection = OutsideGeofenceError(distance_m=round(distance_m, 1), radius_m=task.radius_m)
-        elif kind == CheckInKind.OUT:
-            minutes = (now - claim.checked_in_at).total_seconds() / 60
-            if minutes < task.min_minutes:
-                accepted = False
-                flags.append(str(CheckInFlag.TOO_SHORT))
-                rejection = TooShortOnSiteError(minutes_on_site=round(minutes, 1), min_minutes=task.min_minutes)
         presence_lock(user_id=claim.user_id)
         findings = presence_judge(
             task=task, claim=claim, lat=lat, lon=lon, accuracy_m=accuracy_m, accepted=accepted, now=now
         )
         flags += list(dict.fromkeys(str(finding.kind) for finding in findings))
-        if queued:
-            flags.append(str(CheckInFlag.SYNCED_LATE))
+        flags += [str(CheckInFlag.SYNCED_LATE)] if queued else []
         checkin = CheckIn.objects.create(
             claim=claim,
             kind=kind,
-            lat=lat,
-            lon=lon,
-            accuracy_m=accuracy_m,
-            recorded_at=recorded_at,
-            sent_at=sent_at,
+            **fix,
             received_at=now,
             distance_m=round(distance_m, 1),
             speed_mps=None if speed is None else round(speed, 2),
@@ -181,19 +156,49 @@ def checkin_record(
         )
         presence_record(checkin=checkin, findings=findings)
         if rejection is None:
-            if kind in (CheckInKind.IN, CheckInKind.OUT):
-                # The refusals the citizen saw and made good: evidence, no longer against them.
-                claim.checkins.filter(kind=kind, accepted=False, corrected=False).exclude(pk=checkin.pk).update(
-                    corrected=True, updated_at=now
-                )
-            _apply(task=task, claim=claim, kind=kind, now=now)
-            if claim.status in (ClaimStatus.CHECKED_IN, ClaimStatus.COMPLETED, ClaimStatus.PAID):
-                position_event_publish(task=task, claim=claim, checkin=checkin)  # on duty: the wall map
+            _checkin_accept(task=task, claim=claim, checkin=checkin, now=now)
     if rejection is not None:
         rejection.details["checkin_id"] = checkin.id
         rejection.details["flags"] = flags
         raise rejection
     return checkin
+
+
+def _require_valid_fix(*, kind: str, recorded_at: datetime, sent_at: datetime | None) -> None:
+    if recorded_at.tzinfo is None:
+        raise TaskInvalidError(_("recorded_at needs a UTC offset."), field="recorded_at")
+    if sent_at is not None and sent_at.tzinfo is None:
+        raise TaskInvalidError(_("sent_at needs a UTC offset."), field="sent_at")
+    if kind not in CheckInKind.values:
+        raise TaskInvalidError(_("kind must be in, out or ping."), field="kind")
+
+
+def _checkin_verdict(
+    *, task: Task, claim: Claim, kind: str, flags: list[str], distance_m: float, now: datetime
+) -> tuple[bool, DomainError | None]:
+    """(accepted, the error to raise once the fix is kept) for a judged fix; a check-out too early
+    is refused and flagged TOO_SHORT (appended to ``flags``)."""
+    accepted = CheckInFlag.OUTSIDE_GEOFENCE not in flags
+    if kind in (CheckInKind.IN, CheckInKind.OUT) and not accepted:
+        return accepted, OutsideGeofenceError(distance_m=round(distance_m, 1), radius_m=task.radius_m)
+    if kind == CheckInKind.OUT:
+        minutes = (now - claim.checked_in_at).total_seconds() / 60
+        if minutes < task.min_minutes:
+            flags.append(str(CheckInFlag.TOO_SHORT))
+            return False, TooShortOnSiteError(minutes_on_site=round(minutes, 1), min_minutes=task.min_minutes)
+    return accepted, None
+
+
+def _checkin_accept(*, task: Task, claim: Claim, checkin: CheckIn, now: datetime) -> None:
+    """An accepted fix moves the claim on (checked in, completed, perhaps paid) and shows on the wall map."""
+    if checkin.kind in (CheckInKind.IN, CheckInKind.OUT):
+        # The refusals the citizen saw and made good: evidence, no longer against them.
+        claim.checkins.filter(kind=checkin.kind, accepted=False, corrected=False).exclude(pk=checkin.pk).update(
+            corrected=True, updated_at=now
+        )
+    _apply(task=task, claim=claim, kind=checkin.kind, now=now)
+    if claim.status in (ClaimStatus.CHECKED_IN, ClaimStatus.COMPLETED, ClaimStatus.PAID):
+        position_event_publish(task=task, claim=claim, checkin=checkin)  # on duty: the wall map
 
 
 def _require_state(*, task: Task, claim: Claim, kind: str, now: datetime) -> None:

@@ -64,15 +64,7 @@ def case_transition(
     InvalidTransitionError (409), InvalidError (422), RewardBudgetMissingError and the ledger's
     InsufficientFundsError (409); on any error nothing changes.
     """
-    if action not in CASE_ACTIONS:
-        raise InvalidError(f"Unknown action {action!r}.", field="action", allowed=list(CASE_ACTIONS))
-    note = (note or "").strip()
-    _refuse_nul("note", note)
-    _refuse_nul("action", action)
-    if len(note) > MAX_NOTE:
-        raise InvalidError(f"The note is longer than {MAX_NOTE} characters.", field="note")
-    if reward_points is not None and not 0 <= reward_points <= MAX_REWARD_POINTS:
-        raise InvalidError(f"reward_points must be between 0 and {MAX_REWARD_POINTS}.", field="reward_points")
+    note = _case_input_clean(action=action, note=note, reward_points=reward_points)
     with transaction.atomic():
         if action == CaseAction.MARK_DUPLICATE:
             return _mark_duplicate(tip=tip, actor=actor, note=note, duplicate_of=duplicate_of, points=reward_points)
@@ -82,51 +74,72 @@ def case_transition(
             return department.case_department_step(tip=tip, actor=actor, action=action, note=note)
         tip = Tip.objects.select_for_update().select_related("category", "grid").get(pk=tip.pk)
         _refuse_own_case(actor=actor, cases=[tip])
-        sources, target = TRANSITIONS[action]
-        _check_from(tip, action, sources)
-        now = timezone.now()
-        data: dict[str, object] = {}
-        fields = ["status", "updated_at"]
-        if action == CaseAction.ACCEPT:
-            tip.accepted_at = now
-            fields.append("accepted_at")
-        elif action == CaseAction.ASSIGN:
-            agency = _assignee(tip, assignee_id)
-            tip.assignee = agency
-            fields += ["assignee", *department.department_clock_start(tip=tip, now=now)]
-            data["assignee"] = {"id": agency.id, "name": agency.name}
-        elif action == CaseAction.VERIFY:
-            tip.verified_at = now
-            fields.append("verified_at")
-        elif action in (CaseAction.RESOLVE, CaseAction.REJECT):
-            tip.closed_at = now
-            fields.append("closed_at")
-        from_status = tip.status
-        tip.status = target
-        tip.save(update_fields=fields)
-        CaseEvent.objects.create(
-            tip=tip, action=action, actor=actor, from_status=from_status, to_status=target, note=note, data=data
-        )
+        _case_step(tip=tip, actor=actor, action=action, note=note, assignee_id=assignee_id)
         if action == CaseAction.ACCEPT:
             tip = routing.case_route_on_accept(tip=tip, actor=actor)  # a routing rule's department takes it
         _notify_status(tip)
         if action == CaseAction.VERIFY:
-            points = reward_points
-            if points is None:
-                points = tip.category.default_reward_points if tip.source == TipSource.APP else 0
-            if points > tip.category.default_reward_points:
-                _reward_request(tip=tip, points=points, actor=actor)
-            else:
-                _reward_pay(tip=tip, points=points, actor=actor, grid=tip.grid)
-            # Fresh, locked rows: a duplicate's reward approved meanwhile is seen here and paid once.
-            for duplicate in tip.duplicates.select_for_update().order_by("id"):
-                if (
-                    duplicate.reward_points
-                    and duplicate.reward_paid_at is None
-                    and not duplicate.reward_awaiting_approval
-                ):
-                    _reward_pay(tip=duplicate, points=duplicate.reward_points, actor=actor, grid=tip.grid)
+            _verified_pay(tip=tip, actor=actor, reward_points=reward_points)
     return tip
+
+
+def _case_input_clean(*, action: str, note: str, reward_points: int | None) -> str:
+    """The note, stripped, once the action, the note and the reward are acceptable (InvalidError)."""
+    if action not in CASE_ACTIONS:
+        raise InvalidError(f"Unknown action {action!r}.", field="action", allowed=list(CASE_ACTIONS))
+    note = (note or "").strip()
+    _refuse_nul("note", note)
+    _refuse_nul("action", action)
+    if len(note) > MAX_NOTE:
+        raise InvalidError(f"The note is longer than {MAX_NOTE} characters.", field="note")
+    if reward_points is not None and not 0 <= reward_points <= MAX_REWARD_POINTS:
+        raise InvalidError(f"reward_points must be between 0 and {MAX_REWARD_POINTS}.", field="reward_points")
+    return note
+
+
+def _case_step(*, tip: Tip, actor: User, action: str, note: str, assignee_id: int | None) -> None:
+    """Move the locked case along TRANSITIONS[action], stamp the step's time, record a CaseEvent."""
+    sources, target = TRANSITIONS[action]
+    _check_from(tip, action, sources)
+    now = timezone.now()
+    data: dict[str, object] = {}
+    fields = ["status", "updated_at"]
+    if action == CaseAction.ACCEPT:
+        tip.accepted_at = now
+        fields.append("accepted_at")
+    elif action == CaseAction.ASSIGN:
+        agency = _assignee(tip, assignee_id)
+        tip.assignee = agency
+        fields += ["assignee", *department.department_clock_start(tip=tip, now=now)]
+        data["assignee"] = {"id": agency.id, "name": agency.name}
+    elif action == CaseAction.VERIFY:
+        tip.verified_at = now
+        fields.append("verified_at")
+    elif action in (CaseAction.RESOLVE, CaseAction.REJECT):
+        tip.closed_at = now
+        fields.append("closed_at")
+    from_status = tip.status
+    tip.status = target
+    tip.save(update_fields=fields)
+    CaseEvent.objects.create(
+        tip=tip, action=action, actor=actor, from_status=from_status, to_status=target, note=note, data=data
+    )
+
+
+def _verified_pay(*, tip: Tip, actor: User, reward_points: int | None) -> None:
+    """A verified case's reward: paid at once up to the category's default, above it only once a
+    second staff member approves; and the rewards of its duplicates still owed."""
+    points = reward_points
+    if points is None:
+        points = tip.category.default_reward_points if tip.source == TipSource.APP else 0
+    if points > tip.category.default_reward_points:
+        _reward_request(tip=tip, points=points, actor=actor)
+    else:
+        _reward_pay(tip=tip, points=points, actor=actor, grid=tip.grid)
+    # Fresh, locked rows: a duplicate's reward approved meanwhile is seen here and paid once.
+    for duplicate in tip.duplicates.select_for_update().order_by("id"):
+        if duplicate.reward_points and duplicate.reward_paid_at is None and not duplicate.reward_awaiting_approval:
+            _reward_pay(tip=duplicate, points=duplicate.reward_points, actor=actor, grid=tip.grid)
 
 
 def _refuse_own_case(*, actor: User, cases: Sequence[Tip]) -> None:
