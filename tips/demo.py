@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from tips import services
-from tips.models import PlaceCode, RoutingRule, Tip, TipCategory
+from tips.models import PlaceCode, PublicFrom, RoutingRule, Tip
 
 PLACES = [
     # code, name, lat, lon
@@ -58,19 +58,8 @@ MARKET_CATEGORY = ("market_dispute", "消费纠纷与市场秩序", "Consumer or
 
 
 def _routing_seed(ctx: dict[str, Any]) -> None:
-    code, zh, en, accept, verify, reward, public = MARKET_CATEGORY
-    category, _made = TipCategory.objects.get_or_create(
-        code=code,
-        defaults={
-            "name_zh": zh,
-            "name_en": en,
-            "accept_minutes": accept,
-            "verify_hours": verify,
-            "default_reward_points": reward,
-            "is_public": public,
-            "position": 50,
-        },
-    )
+    # an allegation against a shop: counted publicly once verified, as a new category by default
+    category, _made = services.category_get_or_create(MARKET_CATEGORY, position=50, public_from=PublicFrom.VERIFIED)
     RoutingRule.objects.get_or_create(
         grid=ctx["grids"]["gulou"],
         category=category,

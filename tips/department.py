@@ -18,13 +18,11 @@ once, to the staff of the case's grid (the grid centre), as the grid's own SLA e
 Locks: a department step locks the tip row, as every transition does.
 """
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -35,11 +33,11 @@ from django.utils.translation import gettext_lazy
 from accounts.models import AgencyMembership, Grid, GridMembership, Role, User
 from core.errors import ForbiddenError, InvalidError
 from core.events import publish
-from core.outbox import outbox_enqueue
 from tips import photos as photo_checks
 from tips import selectors
 from tips.errors import CaseNotFoundError, InvalidTransitionError, NotGridStaffError, OwnTipError, TooManyPhotosError
-from tips.models import CaseAction, CaseEvent, Tip, TipPhoto, TipStatus, private_storage
+from tips.models import CaseAction, CaseEvent, Tip, TipStatus
+from tips.photo_store import photo_files_atomic, tip_photos_store
 
 DEPARTMENT_ACTIONS: tuple[str, ...] = (CaseAction.REPORT_BACK, CaseAction.HAND_BACK)
 MAX_NOTE = 2000
@@ -160,6 +158,24 @@ def case_department_step(
     InvalidTransitionError (409: the case is not assigned), InvalidError (422: no note), the photo
     errors (413/415/422); on any error nothing changes.
     """
+    note = _department_input_clean(action=action, note=note, photos=photos)
+    cleaned = [photo_checks.photo_clean(upload, index=i) for i, upload in enumerate(photos)]
+    with photo_files_atomic() as saved_files:
+        tip = _department_case_lock(tip=tip, actor=actor, action=action)
+        event = _department_step_record(tip=tip, actor=actor, action=action, note=note)
+        if cleaned:
+            tip_photos_store(tip=tip, event=event, cleaned=cleaned, saved=saved_files)
+            photo_ids = list(event.photos.order_by("position").values_list("id", flat=True))
+            event.data = {**event.data, "photo_ids": photo_ids}
+            event.save(update_fields=["data", "updated_at"])
+        if action == CaseAction.REPORT_BACK:
+            status = tip.status
+            transaction.on_commit(lambda: publish("tip.status_changed", user=tip.reporter, obj=tip, status=status))
+    return tip
+
+
+def _department_input_clean(*, action: str, note: str, photos: Sequence[UploadedFile]) -> str:
+    """The note, stripped, once the action, the note and the number of photos are acceptable."""
     if action not in DEPARTMENT_ACTIONS:
         raise InvalidError(f"Unknown action {action!r}.", field="action", allowed=list(DEPARTMENT_ACTIONS))
     note = (note or "").strip()
@@ -173,83 +189,43 @@ def case_department_step(
         raise InvalidError(_("Only a report back carries photos."), field="photos")
     if len(photos) > photo_checks.MAX_PHOTOS:
         raise TooManyPhotosError(max_photos=photo_checks.MAX_PHOTOS, got=len(photos))
-    cleaned = [photo_checks.photo_clean(upload, index=i) for i, upload in enumerate(photos)]
-    saved_files: list[str] = []
-    try:
-        with transaction.atomic():
-            tip = (
-                Tip.objects.select_for_update(of=("self",))
-                .select_related("category", "grid", "assignee")
-                .get(pk=tip.pk)
-            )
-            if not user_is_case_department(user=actor, tip=tip):
-                raise CaseNotFoundError(case_id=tip.pk)  # handed back or reassigned meanwhile
-            if selectors.case_reported_by(cases=[tip], user=actor):
-                raise OwnTipError(case_id=tip.pk)
-            if tip.status != TipStatus.ASSIGNED:
-                raise InvalidTransitionError(
-                    f"Cannot {action} a case that is {tip.status}.",
-                    action=action,
-                    status=tip.status,
-                    allowed_from=[TipStatus.ASSIGNED],
-                )
-            now = timezone.now()
-            agency = tip.assignee
-            data: dict[str, Any] = {"agency": {"id": agency.id, "name": agency.name}}
-            if action == CaseAction.REPORT_BACK:
-                target, fields = TipStatus.ASSIGNED, ["updated_at"]
-                if tip.responded_at is None:
-                    tip.responded_at = now
-                    fields.append("responded_at")
-            else:
-                target, fields = TipStatus.ACCEPTED, ["status", "assignee", "respond_due_at", "updated_at"]
-                tip.status, tip.assignee, tip.respond_due_at = TipStatus.ACCEPTED, None, None
-            tip.save(update_fields=fields)
-            event = CaseEvent.objects.create(
-                tip=tip,
-                action=action,
-                actor=actor,
-                from_status=TipStatus.ASSIGNED,
-                to_status=target,
-                note=note,
-                data=data,
-            )
-            if cleaned:
-                saved_files += _photos_store(tip=tip, event=event, cleaned=cleaned)
-                event.data = {**data, "photo_ids": list(event.photos.order_by("position").values_list("id", flat=True))}
-                event.save(update_fields=["data", "updated_at"])
-            if action == CaseAction.REPORT_BACK:
-                status = tip.status
-                transaction.on_commit(lambda: publish("tip.status_changed", user=tip.reporter, obj=tip, status=status))
-    except BaseException:
-        for name in saved_files:  # the rows rolled back: do not leave their files behind
-            private_storage.delete(name)
-        raise
+    return note
+
+
+def _department_case_lock(*, tip: Tip, actor: User, action: str) -> Tip:
+    """The case's row, locked, while it is still assigned to the actor's department and not theirs."""
+    tip = Tip.objects.select_for_update(of=("self",)).select_related("category", "grid", "assignee").get(pk=tip.pk)
+    if not user_is_case_department(user=actor, tip=tip):
+        raise CaseNotFoundError(case_id=tip.pk)  # handed back or reassigned meanwhile
+    if selectors.case_reported_by(cases=[tip], user=actor):
+        raise OwnTipError(case_id=tip.pk)
+    if tip.status != TipStatus.ASSIGNED:
+        raise InvalidTransitionError(
+            f"Cannot {action} a case that is {tip.status}.",
+            action=action,
+            status=tip.status,
+            allowed_from=[TipStatus.ASSIGNED],
+        )
     return tip
 
 
-def _photos_store(*, tip: Tip, event: CaseEvent, cleaned: list[photo_checks.CleanPhoto]) -> list[str]:
-    from tips.tasks import make_photo_thumbnail_task
-
-    names = []
-    start = (TipPhoto.objects.filter(tip=tip).order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    for offset, clean in enumerate(cleaned):
-        name = private_storage.save(f"{tip.id}/{uuid.uuid4().hex}.jpg", ContentFile(clean.content))
-        names.append(name)
-        photo = TipPhoto.objects.create(
-            tip=tip,
-            event=event,
-            position=start + offset,
-            image=name,
-            width=clean.width,
-            height=clean.height,
-            byte_size=len(clean.content),
-            sha256=clean.sha256,
-            original_format=clean.original_format,
-        )
-        # recorded with the photo and made after commit, as a reporter's photo (core.outbox)
-        outbox_enqueue(task=make_photo_thumbnail_task.name, key=f"tips.thumbnail:{photo.id}", args=[photo.id])
-    return names
+def _department_step_record(*, tip: Tip, actor: User, action: str, note: str) -> CaseEvent:
+    """A report back stamps the first response; a hand back returns the case to the accepted queue."""
+    now = timezone.now()
+    agency = tip.assignee
+    data: dict[str, Any] = {"agency": {"id": agency.id, "name": agency.name}}
+    if action == CaseAction.REPORT_BACK:
+        target, fields = TipStatus.ASSIGNED, ["updated_at"]
+        if tip.responded_at is None:
+            tip.responded_at = now
+            fields.append("responded_at")
+    else:
+        target, fields = TipStatus.ACCEPTED, ["status", "assignee", "respond_due_at", "updated_at"]
+        tip.status, tip.assignee, tip.respond_due_at = TipStatus.ACCEPTED, None, None
+    tip.save(update_fields=fields)
+    return CaseEvent.objects.create(
+        tip=tip, action=action, actor=actor, from_status=TipStatus.ASSIGNED, to_status=target, note=note, data=data
+    )
 
 
 # --- the department's clock -------------------------------------------------------------------------

@@ -68,7 +68,31 @@ def tip_new(request: HttpRequest) -> HttpResponse:
     place = None
     if code:
         place = PlaceCode.objects.select_related("grid").filter(code=code, is_active=True).first()
-    form = {
+    form = _tip_new_form(request, place=place)
+    status, retry_after = 200, None
+    sent_by_script = _sent_by_script(request)
+    if request.method == "POST":
+        try:
+            tip = _tip_new_submit(request, form=form, code=code)
+        except DomainError as error:
+            if sent_by_script:
+                return _error_json(error)
+            status, retry_after = _form_refused(request, error)
+        else:
+            messages.success(
+                request,
+                _("Thank you: tip %(ref)s was sent to %(grid)s.") % {"ref": tip.reference, "grid": tip.grid.name},
+            )
+            if sent_by_script:  # the page's script shows its own progress, then goes where we say
+                url = reverse("tips:detail", kwargs={"tip_id": tip.id})
+                return JsonResponse({"id": tip.id, "reference": tip.reference, "redirect": url}, status=201)
+            return redirect("tips:detail", tip_id=tip.id)
+    return _tip_form_page(request, "tips/new.html", place=place, form=form, status=status, retry_after=retry_after)
+
+
+def _tip_new_form(request: HttpRequest, *, place: PlaceCode | None) -> dict[str, Any]:
+    """The form's values as sent, or as the link and the place code fill them in."""
+    return {
         "category": request.POST.get("category", request.GET.get("category", "")),
         "description": request.POST.get("description", ""),
         "lat": request.POST.get("lat") or (f"{place.lat:.6f}" if place else ""),
@@ -76,43 +100,44 @@ def tip_new(request: HttpRequest) -> HttpResponse:
         "anonymous": request.POST.get("anonymous") == "on",
         "kind": request.POST.get("kind", request.GET.get("kind", TipKind.NORMAL)),
     }
-    status = 200
-    retry_after = None
-    # static/js/tips-new.js sends the form itself (to show its progress) and asks for JSON back.
-    sent_by_script = request.headers.get("Accept", "").startswith("application/json")
-    if request.method == "POST":
-        try:
-            tip_submit_rate_limit(request, user=request.user, kind=form["kind"])
-            tip = services.tip_submit(
-                reporter=request.user,
-                category_code=form["category"],
-                description=form["description"],
-                lat=_parse_float(form["lat"]),
-                lon=_parse_float(form["lon"]),
-                anonymous=form["anonymous"],
-                place_code=code or None,
-                kind=form["kind"] if form["kind"] in TipKind.values else TipKind.NORMAL,
-                photos=request.FILES.getlist("photos"),
-            )
-        except DomainError as error:
-            if sent_by_script:
-                return _error_json(error)
-            messages.error(request, str(error.message))
-            status = error.status
-            retry_after = getattr(error, "retry_after", None)
-        else:
-            messages.success(
-                request,
-                _("Thank you: tip %(ref)s was sent to %(grid)s.")
-                % {
-                    "ref": tip.reference,
-                    "grid": tip.grid.name,
-                },
-            )
-            if sent_by_script:  # the page's script shows its own progress, then goes where we say
-                url = reverse("tips:detail", kwargs={"tip_id": tip.id})
-                return JsonResponse({"id": tip.id, "reference": tip.reference, "redirect": url}, status=201)
-            return redirect("tips:detail", tip_id=tip.id)
+
+
+def _tip_new_submit(request: HttpRequest, *, form: dict[str, Any], code: str) -> Tip:
+    tip_submit_rate_limit(request, user=request.user, kind=form["kind"])
+    return services.tip_submit(
+        reporter=request.user,
+        category_code=form["category"],
+        description=form["description"],
+        lat=_parse_float(form["lat"]),
+        lon=_parse_float(form["lon"]),
+        anonymous=form["anonymous"],
+        place_code=code or None,
+        kind=form["kind"] if form["kind"] in TipKind.values else TipKind.NORMAL,
+        photos=request.FILES.getlist("photos"),
+    )
+
+
+def _form_refused(request: HttpRequest, error: DomainError) -> tuple[int, int | None]:
+    """A tip form the services refused: its message on the page again; (status, Retry-After)."""
+    messages.error(request, str(error.message))
+    return error.status, getattr(error, "retry_after", None)
+
+
+def _sent_by_script(request: HttpRequest) -> bool:
+    """static/js/tips-new.js sends the form itself (to show its progress) and asks for JSON back."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _tip_form_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    place: PlaceCode | None,
+    form: dict[str, Any],
+    status: int,
+    retry_after: int | None,
+) -> HttpResponse:
+    """A tip form (the citizen's or a door plate's), with the photo limits its script checks."""
     context = {
         "categories": selectors.categories_list(),
         "place": place,
@@ -121,7 +146,7 @@ def tip_new(request: HttpRequest) -> HttpResponse:
         "max_photo_bytes": photo_checks.max_photo_bytes(),
         "max_photo_pixels": photo_checks.max_photo_pixels(),
     }
-    response = render(request, "tips/new.html", context, status=status)
+    response = render(request, template, context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
@@ -143,32 +168,20 @@ def plate_report(request: HttpRequest, code: str) -> HttpResponse:
         "phone_verification_id": request.POST.get("phone_verification_id", ""),
     }
     status, retry_after = 200, None
-    sent_by_script = request.headers.get("Accept", "").startswith("application/json")
+    sent_by_script = _sent_by_script(request)
     if request.method == "POST":
         try:
             tip = _plate_report_submit(request, place=place, form=form)
         except DomainError as error:
             if sent_by_script:
                 return _error_json(error)
-            messages.error(request, str(error.message))
-            status, retry_after = error.status, getattr(error, "retry_after", None)
+            status, retry_after = _form_refused(request, error)
         else:
             url = reverse("tips:track", kwargs={"token": tip.track_token})
             if sent_by_script:
                 return JsonResponse({"reference": tip.reference, "redirect": url}, status=201)
             return redirect(url)
-    context = {
-        "categories": selectors.categories_list(),
-        "place": place,
-        "form": form,
-        "max_photos": photo_checks.MAX_PHOTOS,
-        "max_photo_bytes": photo_checks.max_photo_bytes(),
-        "max_photo_pixels": photo_checks.max_photo_pixels(),
-    }
-    response = render(request, "tips/plate.html", context, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    return _tip_form_page(request, "tips/plate.html", place=place, form=form, status=status, retry_after=retry_after)
 
 
 def _plate_report_submit(request: HttpRequest, *, place: PlaceCode, form: dict) -> Tip:

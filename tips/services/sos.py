@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +20,8 @@ from accounts.models import User
 from core.errors import InvalidError
 from tips import photos as photo_checks
 from tips.errors import SosClosedError, TipNotFoundError, TooManyPhotosError
-from tips.models import ACTIVE_STATES, CaseAction, CaseEvent, SosPing, Tip, TipKind, TipPhoto, private_storage
+from tips.models import ACTIVE_STATES, CaseAction, CaseEvent, SosPing, Tip, TipKind, TipPhoto
+from tips.photo_store import photo_files_atomic, tip_photos_store
 from tips.services.submission import MAX_DESCRIPTION, _category_active, _refuse_nul
 
 
@@ -68,20 +68,12 @@ def sos_follow_up(
         raise InvalidError(_("Add a category, a few words or a photo."), field="description")
     category = _category_active(category_code) if category_code else None
     cleaned = [photo_checks.photo_clean(upload, index=i) for i, upload in enumerate(photos)]
-    saved: list[str] = []
-    try:
-        with transaction.atomic():
-            saved += _follow_up_write(tip=tip, category=category, description=description, cleaned=cleaned, now=now)
-    except BaseException:
-        for name in saved:  # the rows rolled back: do not leave their files behind
-            private_storage.delete(name)
-        raise
+    with photo_files_atomic() as saved:
+        _follow_up_write(tip=tip, category=category, description=description, cleaned=cleaned, now=now, saved=saved)
     return Tip.objects.select_related("grid", "category").get(pk=tip.pk)
 
 
-def _follow_up_write(*, tip: Tip, category, description: str, cleaned: list, now: datetime) -> list[str]:
-    from tips.department import _photos_store
-
+def _follow_up_write(*, tip: Tip, category, description: str, cleaned: list, now: datetime, saved: list[str]) -> None:
     tip = Tip.objects.select_for_update(no_key=True).get(pk=tip.pk)
     _refuse_closed(tip, minutes=sos_follow_up_minutes(), now=now)
     if TipPhoto.objects.filter(tip=tip).count() + len(cleaned) > photo_checks.MAX_PHOTOS:
@@ -104,9 +96,9 @@ def _follow_up_write(*, tip: Tip, category, description: str, cleaned: list, now
         to_status=tip.status,
         data={"category": tip.category.code, "text_added": bool(description), "photos": len(cleaned)},
     )
-    names = _photos_store(tip=tip, event=event, cleaned=cleaned) if cleaned else []
+    if cleaned:
+        tip_photos_store(tip=tip, event=event, cleaned=cleaned, saved=saved)
     live.publish("sos", data={"id": tip.pk, "type": "sos.updated"}, grids=[tip.grid_id])
-    return names
 
 
 def sos_ping_record(

@@ -5,7 +5,6 @@ first event; a photo's thumbnail is made after commit through core.outbox.
 """
 
 import secrets
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.selectors import grid_innermost_containing
 from core.errors import InvalidError
-from core.outbox import outbox_enqueue
 from tips import photos as photo_checks
 from tips.errors import (
     LocationRequiredError,
@@ -36,6 +34,7 @@ from tips.models import (
     CaseEvent,
     PartnerApiKey,
     PlaceCode,
+    PublicFrom,
     Tip,
     TipCategory,
     TipKind,
@@ -44,6 +43,7 @@ from tips.models import (
     TipStatus,
     private_storage,
 )
+from tips.photo_store import photo_files_atomic, tip_photos_store
 from tips.services.alerts import _notify_status, _sos_alert
 
 MAX_DESCRIPTION = 4000
@@ -72,23 +72,34 @@ SOS_DEFAULT_CATEGORY = "other"
 def categories_ensure() -> int:
     """Create the default categories that are missing (an administrator's edits are kept)."""
     created = 0
-    for position, (code, zh, en, accept, verify, reward, public) in enumerate(DEFAULT_CATEGORIES):
-        _category, made = TipCategory.objects.get_or_create(
-            code=code,
-            defaults={
-                "name_zh": zh,
-                "name_en": en,
-                "accept_minutes": accept,
-                "verify_hours": verify,
-                "default_reward_points": reward,
-                "is_public": public,
-                # public problems (street lights, hazards) count once accepted; allegations once verified
-                "public_from": "accepted" if public else "verified",
-                "position": position,
-            },
-        )
+    for position, row in enumerate(DEFAULT_CATEGORIES):
+        public = row[-1]
+        # public problems (street lights, hazards) count once accepted; allegations once verified
+        public_from = PublicFrom.ACCEPTED if public else PublicFrom.VERIFIED
+        _category, made = category_get_or_create(row, position=position, public_from=public_from)
         created += made
     return created
+
+
+def category_get_or_create(
+    row: tuple[str, str, str, int, int, int, bool], *, position: int, public_from: str
+) -> tuple[TipCategory, bool]:
+    """The category of a row like DEFAULT_CATEGORIES' (code, names, minutes to accept, hours to
+    verify, default reward, listed publicly), made with these values if it is missing."""
+    code, zh, en, accept, verify, reward, public = row
+    return TipCategory.objects.get_or_create(
+        code=code,
+        defaults={
+            "name_zh": zh,
+            "name_en": en,
+            "accept_minutes": accept,
+            "verify_hours": verify,
+            "default_reward_points": reward,
+            "is_public": public,
+            "public_from": public_from,
+            "position": position,
+        },
+    )
 
 
 def sos_accept_minutes() -> int:
@@ -207,41 +218,22 @@ def _tip_write(cleaned: list, **fields: Any) -> Tip:
     """The tip, its photos (files first, removed again if the rows roll back) and its first event,
     in one transaction; the reporter hears of it, and an SOS alerts the grid's staff, after commit."""
     reporter, anonymous, kind, source = fields["reporter"], fields["anonymous"], fields["kind"], fields["source"]
-    saved_files: list[str] = []
-    try:
-        with transaction.atomic():
-            tip = _tip_create(**fields)
-            for position, clean in enumerate(cleaned):
-                name = private_storage.save(f"{tip.id}/{uuid.uuid4().hex}.jpg", ContentFile(clean.content))
-                saved_files.append(name)
-                photo = TipPhoto.objects.create(
-                    tip=tip,
-                    position=position,
-                    image=name,
-                    width=clean.width,
-                    height=clean.height,
-                    byte_size=len(clean.content),
-                    sha256=clean.sha256,
-                    original_format=clean.original_format,
-                )
-                _thumbnail_on_commit(photo.id)
-            CaseEvent.objects.create(
-                tip=tip,
-                action=CaseAction.SUBMIT,
-                # An anonymous reporter is not recorded as the actor, so no event can reveal them.
-                actor=None if anonymous else reporter,
-                from_status="",
-                to_status=TipStatus.SUBMITTED,
-                note="",
-                data={"kind": kind, "source": source},
-            )
-            _notify_status(tip)
-            if kind == TipKind.SOS:
-                _sos_alert(tip)
-    except BaseException:
-        for name in saved_files:  # the rows rolled back: do not leave their files behind
-            private_storage.delete(name)
-        raise
+    with photo_files_atomic() as saved_files:
+        tip = _tip_create(**fields)
+        tip_photos_store(tip=tip, cleaned=cleaned, saved=saved_files, first_position=0)
+        CaseEvent.objects.create(
+            tip=tip,
+            action=CaseAction.SUBMIT,
+            # An anonymous reporter is not recorded as the actor, so no event can reveal them.
+            actor=None if anonymous else reporter,
+            from_status="",
+            to_status=TipStatus.SUBMITTED,
+            note="",
+            data={"kind": kind, "source": source},
+        )
+        _notify_status(tip)
+        if kind == TipKind.SOS:
+            _sos_alert(tip)
     return tip
 
 
@@ -254,13 +246,6 @@ def _tip_create(**fields: object) -> Tip:
             if "reference" not in str(exc):
                 raise
     raise RuntimeError("could not draw a unique tip reference")
-
-
-def _thumbnail_on_commit(photo_id: int) -> None:
-    from tips.tasks import make_photo_thumbnail_task
-
-    # recorded with the photo, run after commit (core.outbox): a broker that is down loses nothing
-    outbox_enqueue(task=make_photo_thumbnail_task.name, key=f"tips.thumbnail:{photo_id}", args=[photo_id])
 
 
 def photo_thumbnail_make(*, photo_id: int) -> bool:
