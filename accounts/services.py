@@ -4,11 +4,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import phonenumbers
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -49,10 +50,21 @@ def staff_email_verified_require(*, user: User) -> None:
         raise EmailUnverifiedError(user_id=user.pk)
 
 
+M = TypeVar("M", bound=Model)
+
+
 def _add_role(user: User, role: str) -> None:
     if role not in (user.roles or []):
         user.roles = [*(user.roles or []), role]
         user.save(update_fields=["roles", "updated_at"])
+
+
+def _membership_add(model: type[M], *, user: User, role: str, **target: object) -> M:
+    """The user's membership (made if missing) and the role that goes with it; staff verify their email first."""
+    staff_email_verified_require(user=user)
+    membership, _ = model.objects.get_or_create(user=user, **target)
+    _add_role(user, role)
+    return membership
 
 
 @transaction.atomic
@@ -61,10 +73,7 @@ def agency_membership_add(*, user: User, agency: Agency) -> AgencyMembership:
 
     Raises EmailUnverifiedError when the user's email address is not verified.
     """
-    staff_email_verified_require(user=user)
-    membership, _ = AgencyMembership.objects.get_or_create(user=user, agency=agency)
-    _add_role(user, Role.AGENCY_STAFF)
-    return membership
+    return _membership_add(AgencyMembership, user=user, role=Role.AGENCY_STAFF, agency=agency)
 
 
 @transaction.atomic
@@ -73,10 +82,7 @@ def grid_membership_add(*, user: User, grid: Grid) -> GridMembership:
 
     Raises EmailUnverifiedError when the user's email address is not verified.
     """
-    staff_email_verified_require(user=user)
-    membership, _ = GridMembership.objects.get_or_create(user=user, grid=grid)
-    _add_role(user, Role.GRID_STAFF)
-    return membership
+    return _membership_add(GridMembership, user=user, role=Role.GRID_STAFF, grid=grid)
 
 
 @transaction.atomic
@@ -85,10 +91,7 @@ def pickup_point_membership_add(*, user: User, pickup_point: PickupPoint) -> Pic
 
     Raises EmailUnverifiedError when the user's email address is not verified.
     """
-    staff_email_verified_require(user=user)
-    membership, _ = PickupPointMembership.objects.get_or_create(user=user, pickup_point=pickup_point)
-    _add_role(user, Role.CLERK)
-    return membership
+    return _membership_add(PickupPointMembership, user=user, role=Role.CLERK, pickup_point=pickup_point)
 
 
 def user_update_profile(*, user: User, display_name: str | None = None, preferred_language: str | None = None) -> User:
