@@ -159,7 +159,9 @@ class CheckInOut(Schema):
         return getattr(claim, "status", "") if claim is not None else ""
 
 
-class CheckInEvidenceOut(Schema):
+class FixOut(Schema):
+    """One position a claimant's phone sent."""
+
     id: int
     kind: str
     lat: float
@@ -167,6 +169,11 @@ class CheckInEvidenceOut(Schema):
     accuracy_m: float
     recorded_at: datetime
     received_at: datetime
+
+
+class CheckInEvidenceOut(FixOut):
+    """A fix as evidence: how it was judged (its own fields follow FixOut's, in this order)."""
+
     distance_m: float
     speed_mps: float | None
     accepted: bool
@@ -182,16 +189,6 @@ class ClaimantOut(Schema):
     @staticmethod
     def resolve_display_name(obj: object) -> str:
         return obj.shown_name  # type: ignore[attr-defined]
-
-
-class FixOut(Schema):
-    id: int
-    kind: str
-    lat: float
-    lon: float
-    accuracy_m: float
-    recorded_at: datetime
-    received_at: datetime
 
 
 class TaskRefOut(Schema):
