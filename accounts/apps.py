@@ -7,7 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisations")
 
     def ready(self) -> None:
+        from accounts.security import token_user, token_user_taking_key
         from core.places import PLACE_SOURCES
+        from core.tokens import register_token_resolver
+
+        # How an X-Session-Token becomes a user, for core (core.tokens): allauth's app session.
+        register_token_resolver(user=token_user, user_taking_key=token_user_taking_key)
 
         if _grid_places not in PLACE_SOURCES:
             PLACE_SOURCES.append(_grid_places)

@@ -2,7 +2,7 @@
 
 Every request signed in by a session (cookie or X-Session-Token) loads its user through the
 backend named in the session. The stock ``get_user`` builds an ORM query each time; these build the
-statement once (core.rows) and keep every rule: the user must exist and be active, and Django's
+statement once (accounts.queries.user_by_pk) and keep every rule: the user must exist and be active, and Django's
 ``get_user`` still checks the session's password hash afterwards.
 """
 
@@ -11,9 +11,7 @@ from django.contrib.auth import backends as django_backends
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from core.rows import PlainRead
-
-USER_BY_PK = PlainRead(User, where=f'"{User._meta.db_table}"."id" = %s')
+from accounts.queries import user_by_pk
 
 
 def user_get_active(backend: django_backends.ModelBackend, user_id: object) -> User | None:
@@ -21,7 +19,7 @@ def user_get_active(backend: django_backends.ModelBackend, user_id: object) -> U
         pk = User._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    user = USER_BY_PK.get(pk)
+    user = user_by_pk(user_id=pk)
     return user if user is not None and backend.user_can_authenticate(user) else None
 
 

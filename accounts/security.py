@@ -10,25 +10,12 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from ninja.security import APIKeyHeader
 
-from accounts.models import User, UserSession
+from accounts.models import User
+from accounts.queries import session_user, session_user_taking_key
 from accounts.sessions import SessionStore
-from core.rows import PlainRead
+from core import tokens
 
 SESSION_ENGINE = "accounts.sessions"
-
-_USER = f'"{User._meta.db_table}"'
-_SESSION_JOIN = f'JOIN "{UserSession._meta.db_table}" s ON s.user_id = {_USER}.id'
-_LIVE = "s.session_key = %s AND s.expire_date > %s"
-# A live session and its signed-in user, in one prepared statement.
-SESSION_USER = PlainRead(User, extra=["s.session_data"], joins=_SESSION_JOIN, where=_LIVE)
-# The same, also taking the request's Idempotency-Key for that user (core.idempotency; the SQL
-# function is core's migration 0002): the key's lock and any stored answer in the same round trip.
-SESSION_USER_TAKING_KEY = PlainRead(
-    User,
-    extra=["s.session_data", "k.fingerprint", "k.status_code", "k.content_type", "k.body"],
-    joins=f"{_SESSION_JOIN} LEFT JOIN LATERAL fubi_idempotency_take(s.user_id, %s) k ON true",
-    where=_LIVE,
-)
 
 
 def _hash_verified(user: User, session_hash: str | None) -> bool:
@@ -54,27 +41,28 @@ def token_user(token: str) -> User | None:
     store = SessionStore(session_key=token)
     if store.session_key is None:  # not a well-formed key: no query at all
         return None
-    found = SESSION_USER.get_with_extra(token, timezone.now())
+    found = session_user(token=token, now=timezone.now())
     if found is None:
         return None
-    user, (session_data,) = found
+    user, session_data = found
     return _signed_in(store, user, session_data)
 
 
-def token_user_taking_key(token: str, key: str) -> tuple[User | None, tuple | None]:
+def token_user_taking_key(token: str, key: str) -> tuple[User | None, tuple | None] | None:
     """``token_user``, and inside the caller's transaction the Idempotency-Key's lock for that user
-    with the answer a twin stored, if any: (user, (fingerprint, status, content_type, body) | None)."""
+    with the answer a twin stored, if any: (user, (fingerprint, status, content_type, body) | None).
+    None under another session engine: the caller takes the key itself (core.tokens)."""
     if settings.SESSION_ENGINE != SESSION_ENGINE:
-        return token_user(token), None  # the caller takes the key itself
+        return None
     store = SessionStore(session_key=token)
     if store.session_key is None:
         return None, None
-    found = SESSION_USER_TAKING_KEY.get_with_extra(key, token, timezone.now())
+    found = session_user_taking_key(token=token, now=timezone.now(), key=key)
     if found is None:
         return None, None
-    user, (session_data, *stored) = found
+    user, session_data, stored = found
     user = _signed_in(store, user, session_data)
-    return user, (tuple(stored) if user is not None and stored[0] is not None else None)
+    return user, (stored if user is not None else None)
 
 
 def _signed_in(store: SessionStore, user: User, session_data: str) -> User | None:
@@ -91,19 +79,6 @@ def _signed_in(store: SessionStore, user: User, session_data: str) -> User | Non
     return user if _hash_verified(user, data.get(HASH_SESSION_KEY)) else None
 
 
-def session_token_user(request: HttpRequest, token: str) -> User | None:
-    """The user an X-Session-Token signs in, looked up once per request (the answer is kept on it).
-
-    Nothing is cached across requests: a logged-out (deleted) session stops working at once.
-    """
-    cached = getattr(request, "fubi_token_user", None)
-    if cached is not None and cached[0] == token:
-        return cached[1]
-    user = token_user(token)
-    request.fubi_token_user = (token, user)
-    return user
-
-
 class XSessionTokenAuth(APIKeyHeader):
     """The token that POST /_allauth/app/v1/auth/login answers in meta.session_token.
 
@@ -115,7 +90,7 @@ class XSessionTokenAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         if not key:
             return None
-        user = session_token_user(request, key)
+        user = tokens.token_user(request, key)  # once per request: the idempotency middleware may have asked
         if user is not None:
             request.user = user
         return user

@@ -15,6 +15,7 @@ Errors inside API views are answered by config/api.py's handler with the same tw
 import json
 import sys
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.signals import got_request_exception
@@ -82,11 +83,17 @@ def server_error_response(request: HttpRequest) -> HttpResponse:
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=500, content_type="application/json")
 
 
+# request → the uncaught error Django turned into its 500 answer, for FailureMiddleware: kept beside
+# the request (gone with it), not as an attribute on it.
+_failures: WeakKeyDictionary[HttpRequest, BaseException] = WeakKeyDictionary()
+
+
 @receiver(got_request_exception, dispatch_uid="core.failures.remember")
 def _remember(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
     # Sent while Django turns an uncaught error into its 500 answer: keep it for FailureMiddleware.
-    if request is not None:
-        request.fubi_exception = sys.exc_info()[1]
+    error = sys.exc_info()[1]
+    if request is not None and error is not None:
+        _failures[request] = error
 
 
 def drop_dead_connections() -> None:
@@ -114,7 +121,7 @@ class FailureMiddleware:
         token = REQUEST_ID.set(request_id_new(request.headers.get("X-Request-ID")))
         try:
             response = self.get_response(request)
-            failure = getattr(request, "fubi_exception", None)
+            failure = _failures.pop(request, None)
             if failure is not None and response.status_code >= 500:
                 if database_unavailable(failure):
                     response = unavailable_response(request)

@@ -7,12 +7,15 @@ then runs the view. A 2xx response is stored with the effects in the same transa
 else is undone, so a failed request may simply be retried. A refusal writes nothing at all (no
 placeholder row), which keeps a burst of refusals cheap. A later request with the same key
 replays the stored response; with another path or body it answers 409 ``idempotency_key_reused``.
+
+Who signs a token in is not core's business: core.tokens asks the resolver the issuing app registers
+(``register_token_resolver``), and the lookup made here is the one ninja's auth reuses. The key's two
+statements are core.queries' ``idempotency_key_take`` and ``idempotency_record_store``.
 """
 
 import hashlib
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,21 +23,16 @@ from django.utils import timezone
 from psycopg.pq import TransactionStatus
 
 from core.errors import DomainError, IdempotencyKeyReusedError, PayloadTooLargeError
-from core.models import IdempotencyRecord
+from core.queries import idempotency_key_take, idempotency_record_store
 from core.rows import READING, prepared_cursor
+from core.tokens import HEADER as TOKEN_HEADER
+from core.tokens import token_user, token_user_taking_key
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # Paths whose refusals must stick, so the key is ignored there: a wrong phone code uses up one of the
-# code's tries, and a keyed request's refusal would be rolled back (accounts.services.phone_verify).
+# code's tries, and a keyed request's refusal would be rolled back (the phone verification service).
 UNKEYED_PATHS = frozenset({"/api/v1/me/phone/verify"})
-# A success and its effects, in the request's transaction (one prepared statement, as every keyed
-# success stores one).
-_STORE_SQL = (
-    f'INSERT INTO "{IdempotencyRecord._meta.db_table}"'  # noqa: S608 - the table's name
-    " (created_at, updated_at, user_id, key, fingerprint, status_code, content_type, body)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-)
 
 
 def error_response(error: DomainError) -> JsonResponse:
@@ -47,11 +45,9 @@ def error_response(error: DomainError) -> JsonResponse:
 
 def request_user(request: HttpRequest):
     """The user a request authenticates as: X-Session-Token first, then the session cookie."""
-    token = request.headers.get("X-Session-Token")
+    token = request.headers.get(TOKEN_HEADER)
     if token:
-        from accounts.security import session_token_user
-
-        return session_token_user(request, token)  # kept on the request: ninja's auth reuses it
+        return token_user(request, token)  # once per request: ninja's auth reuses the answer
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
 
@@ -116,13 +112,15 @@ class IdempotencyMiddleware:
         with connection.execute_wrapper(statements):
             response = self.get_response(request)
         if 200 <= response.status_code < 300 and not response.streaming:
-            content_type = response.get("Content-Type", "application/json")
-            now = timezone.now()
-            with prepared_cursor() as cursor:
-                cursor.execute(
-                    _STORE_SQL,
-                    [now, now, user.pk, key, fingerprint, response.status_code, content_type, response.content],
-                )
+            idempotency_record_store(
+                user_id=user.pk,
+                key=key,
+                fingerprint=fingerprint,
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", "application/json"),
+                body=response.content,
+                now=timezone.now(),
+            )
         elif connection.run_on_commit or (statements.other and not _wrote_nothing()):
             transaction.set_rollback(True)  # undo its writes; and nothing waits to run after a refusal
         return response
@@ -130,38 +128,19 @@ class IdempotencyMiddleware:
 
 def _user_taking_key(request: HttpRequest, key: str) -> tuple[object, tuple | None] | None:
     """(user, what a twin stored under the key or None) with the key's lock held; None when nobody is
-    signed in. A token's session, its user and the key's lock are one statement (accounts.security);
-    a cookie session's user is already loaded, and the key takes one of its own."""
-    token = request.headers.get("X-Session-Token")
+    signed in. A token's session, its user and the key's lock are one statement when the token
+    resolver can (core.tokens); a cookie session's user is already loaded, and the key takes one of
+    its own."""
+    token = request.headers.get(TOKEN_HEADER)
     if token:
-        from accounts.security import token_user_taking_key
-
-        user, stored = token_user_taking_key(token, key)
-        request.fubi_token_user = (token, user)  # ninja's auth reuses it
+        user, stored, taken = token_user_taking_key(request, token, key)
         if user is None:
             return None
-        if stored is None and not _key_taken_with_user():
-            stored = _take(user.pk, key)
-        return user, stored
+        return user, (stored if taken else idempotency_key_take(user_id=user.pk, key=key))
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    return user, _take(user.pk, key)
-
-
-def _key_taken_with_user() -> bool:
-    from accounts.security import SESSION_ENGINE
-
-    return settings.SESSION_ENGINE == SESSION_ENGINE
-
-
-def _take(user_id: int, key: str) -> tuple | None:
-    """Wait while a twin holds (user, key); then what it stored, if it committed an answer."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            "SELECT fingerprint, status_code, content_type, body FROM fubi_idempotency_take(%s, %s)", [user_id, key]
-        )
-        return cursor.fetchone()
+    return user, idempotency_key_take(user_id=user.pk, key=key)
 
 
 class _StatementCount:

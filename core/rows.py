@@ -7,11 +7,14 @@ was most of the server's time. A ``PlainRead`` writes its statement from the mod
 first use and turns rows into the same model instances the ORM gives: the fields' own database
 converters run, and fields left out are deferred (loaded on access), as with ``.only()``.
 
-    USER_BY_PK = PlainRead(User, where='"accounts_user"."id" = %s')
-    user = USER_BY_PK.get(42)
+    USER_BY_PK = PlainRead(User, where='"auth_user"."id" = %(user_id)s')
+    user = USER_BY_PK.get(user_id=42)
 
-The WHERE, any JOINs and any extra SELECT expressions are plain SQL with %s placeholders; their
-values are passed in the order they appear in the statement (extras, then joins, then the WHERE).
+The WHERE, any JOINs and any extra SELECT expressions are plain SQL with NAMED placeholders
+(``%(name)s``; a name may appear more than once), and their values are passed as keyword arguments:
+reordering the SQL cannot swap two values. A call that leaves a name out or adds one the statement
+does not use raises TypeError. A PlainRead is the machinery; each app wraps its reads in a named
+function of its ``queries.py`` (``user_by_pk(user_id=...)``), which is what services call.
 
 The statements run as server-side prepared statements (``prepared_cursor``): PostgreSQL parses and
 plans each once per connection instead of on every request, which halves its CPU per read. Set
@@ -19,6 +22,7 @@ plans each once per connection instead of on every request, which halves its CPU
 in transaction mode): the same statements then run unprepared.
 """
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -66,7 +70,12 @@ def prepared_cursor(alias: str = "default") -> Iterator[Any]:
         yield cursor
 
 
+_NAMED = re.compile(r"(?<!%)%\((\w+)\)s")
+
+
 class PlainRead:
+    """One model's rows by a fixed statement (see the module's docstring); values by name."""
+
     def __init__(
         self,
         model: type[Model],
@@ -81,6 +90,9 @@ class PlainRead:
         self.joins = joins
         self.field_names = tuple(fields) if fields else None
         self.extra = tuple(extra)
+        self.names = frozenset(_NAMED.findall(" ".join([*self.extra, joins, where])))
+        if "%s" in " ".join([*self.extra, joins, where]):
+            raise ValueError("PlainRead takes named placeholders only: %(name)s")
         self._compiled: dict[str, tuple[str, tuple[str, ...], list]] = {}
 
     @property
@@ -113,8 +125,11 @@ class PlainRead:
         self._compiled[alias] = compiled
         return compiled
 
-    def get_with_extra(self, *params: Any) -> tuple[Model, tuple] | None:
+    def get_with_extra(self, **params: Any) -> tuple[Model, tuple] | None:
         """The first matching row as a model instance, with the extra expressions' values; or None."""
+        if params.keys() != self.names:
+            missing, unknown = sorted(self.names - params.keys()), sorted(params.keys() - self.names)
+            raise TypeError(f"{self.model.__name__} read: missing {missing}, unknown {unknown}")
         alias = router.db_for_read(self.model)
         sql, attnames, converters = self._compile(alias)
         connection = connections[alias]
@@ -133,7 +148,7 @@ class PlainRead:
                 values[index] = function(values[index], col, connection)
         return self.model.from_db(alias, attnames, values), tuple(row[len(attnames) :])
 
-    def get(self, *params: Any) -> Model | None:
+    def get(self, **params: Any) -> Model | None:
         """The first matching row as a model instance, or None."""
-        found = self.get_with_extra(*params)
+        found = self.get_with_extra(**params)
         return found[0] if found is not None else None

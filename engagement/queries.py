@@ -1,15 +1,18 @@
 """Engagement's set-based statements (CONVENTIONS "Fast paths")."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from psycopg.types.json import Jsonb
 
 from accounts.models import User
 from community.models import Broadcast, BroadcastDelivery
 from core.models import OutboxMessage
 from core.outbox import outbox_deliver_on_commit
-from engagement.models import Notification, NotificationKind
+from core.rows import prepared_cursor
+from engagement.models import EngagementProfile, Notification, NotificationKind
 from notify.models import PushSubscription
 
 _NOTIFICATIONS = Notification._meta.db_table
@@ -18,6 +21,73 @@ _OUTBOX = OutboxMessage._meta.db_table
 _USERS = User._meta.db_table
 _PUSH = PushSubscription._meta.db_table
 DELIVER_TASK = "notify.tasks.notification_deliver_task"
+EMAIL_TASK = "engagement.tasks.notification_email_task"
+# The inbox message unless its cause is there already (a replay), and, when it is to be emailed
+# (staff alerts always, others if the citizen opted in, never without an address), the email job in
+# the outbox (core.outbox): the message and its email commit together, no request waits on the broker.
+_NOTIFY_SQL = (
+    f"WITH n AS (INSERT INTO {_NOTIFICATIONS} (created_at, updated_at, user_id, kind, cause, title, body, link,"  # noqa: S608
+    " message, params) VALUES (%(now)s, %(now)s, %(user_id)s, %(kind)s, %(cause)s, %(title)s, %(body)s, %(link)s,"
+    " %(message)s, %(params)s) ON CONFLICT (cause) DO NOTHING RETURNING id),"
+    " e AS (SELECT n.id FROM n WHERE %(has_address)s AND (%(always_email)s OR"
+    f' (SELECT p.email_opt_in FROM "{EngagementProfile._meta.db_table}" p WHERE p.user_id = %(user_id)s))),'
+    f" o AS (INSERT INTO {_OUTBOX}"
+    " (created_at, updated_at, key, task, args, kwargs, available_at, attempts, last_error)"
+    " SELECT %(now)s, %(now)s, 'engagement.email:' || e.id, %(email_task)s, jsonb_build_array(e.id), '{}'::jsonb,"
+    " %(now)s, 0, '' FROM e ON CONFLICT (key) DO NOTHING RETURNING key)"
+    " SELECT n.id, (SELECT o.key FROM o) FROM n"
+)
+
+
+def notification_insert(
+    *,
+    user: User,
+    kind: str,
+    cause: str,
+    title: str,
+    body: str,
+    link: str,
+    message: str,
+    params: dict[str, Any],
+    always_email: bool,
+    now: datetime,
+) -> tuple[Notification, str | None] | None:
+    """Put a message in the user's inbox unless one for ``cause`` is there already (then None), and
+    in the same statement record its email job in the outbox when it is to be emailed: the user has
+    an address and either ``always_email`` (staff alerts) or their email opt-in. Answers (the saved
+    notification, the email job's outbox key or None). Hand-written as one prepared statement: many
+    requests (an order, a claim's decision, a tip's reply) write an inbox message, and the ORM's way
+    (a savepoint for the unique cause, a read of the opt-in, two INSERTs) is several round trips."""
+    fields = {
+        "user": user,
+        "kind": kind,
+        "cause": cause,
+        "title": title,
+        "body": body,
+        "link": link,
+        "message": message,
+        "params": params,
+    }
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _NOTIFY_SQL,
+            {
+                **{name: value for name, value in fields.items() if name not in ("user", "params")},
+                "now": now,
+                "user_id": user.pk,
+                "params": Jsonb(params),
+                "has_address": bool(user.email),
+                "always_email": always_email,
+                "email_task": EMAIL_TASK,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    notification = Notification(id=row[0], created_at=now, updated_at=now, **fields)
+    notification._state.adding = False
+    notification._state.db = "default"
+    return notification, row[1]
 
 
 def notifications_for_broadcast(broadcast: Broadcast, now: datetime) -> int:

@@ -11,15 +11,12 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from psycopg.types.json import Jsonb
 
 import live
 from accounts.models import Grid, User
 from core.errors import InvalidError
-from core.models import OutboxMessage
 from core.outbox import outbox_deliver_on_commit
-from core.rows import prepared_cursor
-from engagement import rules, selectors
+from engagement import queries, rules, selectors
 from engagement.errors import NicknameInvalidError, NicknameTakenError, NotificationEmailBusyError
 from engagement.messages import message_render
 from engagement.models import ALARM_KINDS, EngagementProfile, Notification, NotificationKind, UserBadge
@@ -86,25 +83,6 @@ def profile_update(
     return profile
 
 
-_NOTIFICATION = f'"{Notification._meta.db_table}"'
-_EMAIL_TASK = "engagement.tasks.notification_email_task"
-# One statement puts the message in the inbox unless its cause is there already (a replay) and, when
-# it is to be emailed (staff alerts always, others if the citizen opted in, never without an
-# address), records the email in the outbox (core.outbox) in the same statement: the message and its
-# email commit together, and no request waits on the broker.
-_NOTIFY_SQL = (
-    f"WITH n AS (INSERT INTO {_NOTIFICATION} (created_at, updated_at, user_id, kind, cause, title, body, link,"  # noqa: S608
-    " message, params) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cause) DO NOTHING RETURNING id),"
-    " e AS (SELECT n.id FROM n WHERE %s AND (%s OR"
-    f' (SELECT p.email_opt_in FROM "{EngagementProfile._meta.db_table}" p WHERE p.user_id = %s))),'
-    f' o AS (INSERT INTO "{OutboxMessage._meta.db_table}"'
-    " (created_at, updated_at, key, task, args, kwargs, available_at, attempts, last_error)"
-    " SELECT %s, %s, 'engagement.email:' || e.id, %s, jsonb_build_array(e.id), '{}'::jsonb, %s, 0, '' FROM e"
-    " ON CONFLICT (key) DO NOTHING RETURNING key)"
-    " SELECT n.id, (SELECT o.key FROM o) FROM n"
-)
-
-
 def notification_send(
     *,
     user: User,
@@ -126,36 +104,24 @@ def notification_send(
     email opt-in says. Returns the new notification, or None when one for this cause exists
     already (a replay).
     """
-    now = timezone.now()
     params = params or {}
     if message:
         title, body = message_render(message, params) or (title, body)
-    fields = {
-        "user": user,
-        "kind": kind,
-        "cause": cause[:120],
-        "title": title[:200],
-        "body": body,
-        "link": link,
-        "message": message,
-        "params": params,
-    }
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _NOTIFY_SQL,
-            [
-                *(now, now, user.pk, kind, fields["cause"], fields["title"], body, link, message, Jsonb(params)),
-                bool(user.email),
-                always_email,
-                user.pk,
-                *(now, now, _EMAIL_TASK, now),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    inserted = queries.notification_insert(
+        user=user,
+        kind=kind,
+        cause=cause[:120],
+        title=title[:200],
+        body=body,
+        link=link,
+        message=message,
+        params=params,
+        always_email=always_email,
+        now=timezone.now(),
+    )
+    if inserted is None:
         return None
-    notification = Notification(id=row[0], created_at=now, updated_at=now, **fields)
-    notification._state.adding = False
+    notification, email_key = inserted
     # the open inbox pages and the badge in the top bar hear of it at once (a copy: the row is the record)
     live.publish("inbox", data={"id": notification.id, "type": kind}, users=[user.pk])
     # ... and the user's phones by push, and by SMS for an alarm, as they chose (notify, in a job)
@@ -168,8 +134,8 @@ def notification_send(
         link=link,
         alarm=kind in ALARM_KINDS,
     )
-    if row[1] is not None and settings.CELERY_TASK_ALWAYS_EAGER:
-        outbox_deliver_on_commit(keys=[row[1]])  # no broker: send it here after commit
+    if email_key is not None and settings.CELERY_TASK_ALWAYS_EAGER:
+        outbox_deliver_on_commit(keys=[email_key])  # no broker: send it here after commit
     return notification
 
 

@@ -13,9 +13,7 @@ How one movement works (`_post`), in two statements and a commit:
 """
 
 import secrets
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -26,7 +24,6 @@ from djmoney.money import Money
 
 from accounts.models import Agency, User
 from core.errors import DomainError
-from core.rows import PlainRead, prepared_cursor
 from ledger.errors import (
     AlreadyReversedError,
     HoldClosedError,
@@ -49,6 +46,7 @@ from ledger.models import (
     Transaction,
     TransactionKind,
 )
+from ledger.queries import citizen_account_get, postings_write, system_account_get, transaction_insert_and_lock
 
 MAX_AMOUNT = 10**15  # far above any real movement, far below BIGINT's limit
 TRANSACTION_KINDS = frozenset(TransactionKind.values)
@@ -58,15 +56,9 @@ HOLD_KINDS = {TransactionKind.REDEMPTION_HOLD, TransactionKind.CAPTURE, Transact
 # --- accounts ---------------------------------------------------------------------------------
 
 
-# Every transfer looks its accounts up: the reads of accounts that exist, built once (core.rows).
-_ACCOUNT = f'"{Account._meta.db_table}"'
-CITIZEN_ACCOUNT = PlainRead(Account, where=f"{_ACCOUNT}.kind = %s AND {_ACCOUNT}.user_id = %s")
-SYSTEM_ACCOUNT = PlainRead(Account, where=f"{_ACCOUNT}.kind = %s AND {_ACCOUNT}.shard = %s")
-
-
 def citizen_account(user: User) -> Account:
     """The citizen's wallet, created on first use (race-safe)."""
-    account = CITIZEN_ACCOUNT.get(AccountKind.CITIZEN, user.pk)
+    account = citizen_account_get(user_id=user.pk)  # every transfer reads it: a prepared read
     if account is None:
         account, _created = Account.objects.get_or_create(kind=AccountKind.CITIZEN, user=user)
     return account
@@ -92,7 +84,7 @@ def system_shard(counterparty_id: int) -> int:
 def system_account(kind: str, *, counterparty_id: int) -> Account:
     """One shard of a system account (funding source, shop holds, redeemed, forfeited)."""
     shard = system_shard(counterparty_id)
-    account = SYSTEM_ACCOUNT.get(kind, shard)
+    account = system_account_get(kind=kind, shard=shard)
     if account is not None:
         return account
     account, _created = Account.objects.get_or_create(
@@ -173,47 +165,15 @@ def _post(
         created_at=timezone.now(),
     )
     account_ids = sorted({account_id for account_id, _amount in legs} | set(held_deltas))
-    # Both statements run thousands of times per second with the same shape: prepared once per
-    # connection (core.rows.prepared_cursor), no parse and plan per call.
-    with prepared_cursor() as cursor:
-        rows = _key_take_and_lock(cursor, tx=tx, account_ids=account_ids)
-        tx_id = rows[0][0]
-        if tx_id is None:
-            return _replayed(tx=tx, legs=legs), False
-        balances, legs_after = _balances_apply(rows, legs=legs, held_deltas=held_deltas, error_class=error_class)
-        _postings_write(cursor, tx_id=tx_id, now=tx.created_at, legs_after=legs_after, balances=balances)
-    tx.id = tx_id
-    tx._state.adding = False
-    tx._state.db = "default"
-    return tx, True
-
-
-def _key_take_and_lock(cursor: Any, *, tx: Transaction, account_ids: list[int]) -> list[tuple]:
-    """Steps 1 + 2 in one round trip: the key first (the CTE's INSERT runs before any row is locked;
-    ON CONFLICT covers the idempotency key and the one-reversal rule), then the balance rows locked
-    in primary-key order. The first column is the new transaction's id, None when the key was taken."""
-    cursor.execute(
-        "WITH t AS (INSERT INTO ledger_transaction"
-        " (kind, memo, idempotency_key, ref_type, ref_id, initiated_by_id, reverses_id, created_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id)"
-        " SELECT (SELECT id FROM t), a.id, a.posted, a.held, a.allow_negative FROM ledger_account a"
-        " WHERE a.id = ANY(%s) ORDER BY a.id FOR NO KEY UPDATE OF a",
-        [
-            tx.kind,
-            tx.memo,
-            tx.idempotency_key,
-            tx.ref_type,
-            tx.ref_id,
-            tx.initiated_by_id,
-            tx.reverses_id,
-            tx.created_at,
-            account_ids,
-        ],
-    )
-    rows = cursor.fetchall()
-    if len(rows) != len(account_ids):
+    # Two prepared statements (ledger.queries): take the key and lock the balances; check; write.
+    locked = transaction_insert_and_lock(transaction=tx, account_ids=account_ids)
+    if len(locked) != len(account_ids):
         raise InvalidTransferError(_("Unknown ledger account."))
-    return rows
+    if tx.pk is None:  # the key was taken: a replay, or a racer whose commit we waited for
+        return _replayed(tx=tx, legs=legs), False
+    balances, legs_after = _balances_apply(locked, legs=legs, held_deltas=held_deltas, error_class=error_class)
+    postings_write(transaction_id=tx.pk, legs=legs_after, balances=balances, now=tx.created_at)
+    return tx, True
 
 
 def _replayed(*, tx: Transaction, legs: list[tuple[int, int]]) -> Transaction:
@@ -227,15 +187,15 @@ def _replayed(*, tx: Transaction, legs: list[tuple[int, int]]) -> Transaction:
 
 
 def _balances_apply(
-    rows: list[tuple],
+    locked: list[tuple[int, int, int, bool]],
     *,
     legs: list[tuple[int, int]],
     held_deltas: dict[int, int],
     error_class: type[DomainError],
-) -> tuple[dict[int, list], list[tuple[int, int, int]]]:
-    """Step 3: apply the legs and held deltas to the locked balances and check them; answer the new
-    balances and each leg with its balance_after."""
-    balances = {aid: [posted, held, negative_ok] for _tx, aid, posted, held, negative_ok in rows}
+) -> tuple[dict[int, tuple[int, int]], list[tuple[int, int, int]]]:
+    """Apply the legs and held deltas to the locked balances and check them; answer the new
+    balances {account id: (posted, held)} and each leg with its balance_after."""
+    balances = {aid: [posted, held, negative_ok] for aid, posted, held, negative_ok in locked}
     legs_after: list[tuple[int, int, int]] = []
     for account_id, amount in legs:
         state = balances[account_id]
@@ -249,32 +209,7 @@ def _balances_apply(
             raise error_class(account_id=account_id, available=posted - delta, requested=-delta)
         if held < 0:
             raise HoldClosedError(_("The hold amount exceeds what is held."), account_id=account_id)
-    return balances, legs_after
-
-
-def _postings_write(
-    cursor: Any, *, tx_id: int, now: datetime, legs_after: list[tuple[int, int, int]], balances: dict[int, list]
-) -> None:
-    """Step 3b: the postings and the balance rows in one statement. Only placeholders are
-    interpolated into it; every value is a parameter."""
-    posting_rows: list = []
-    for account_id, amount, balance_after in legs_after:
-        posting_rows.extend([tx_id, account_id, amount, "FZB", balance_after, now])
-    update_rows: list = []
-    for account_id, (posted, held, _negative_ok) in balances.items():
-        update_rows.extend([account_id, posted, held])
-    posting_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs_after))
-    balance_values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint)"] * len(balances))
-    insert_sql = (
-        "WITH p AS (INSERT INTO ledger_posting"
-        " (transaction_id, account_id, amount, currency, balance_after, created_at)"
-    )
-    update_sql = " UPDATE ledger_account AS a SET posted = v.posted, held = v.held, updated_at = %s"
-    cursor.execute(
-        f"{insert_sql} VALUES {posting_values}){update_sql}"
-        f" FROM (VALUES {balance_values}) AS v(id, posted, held) WHERE a.id = v.id",
-        [*posting_rows, now, *update_rows],
-    )
+    return {aid: (posted, held) for aid, (posted, held, _negative_ok) in balances.items()}, legs_after
 
 
 # --- public movements -------------------------------------------------------------------------

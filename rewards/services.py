@@ -18,11 +18,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PickupPoint, Role, User
+from accounts.models import Role, User
 from accounts.selectors import pickup_points_for_clerk, user_phone_verified_require
 from core.errors import InvalidError
 from core.events import publish
-from core.rows import PlainRead, prepared_cursor
 from ledger import services as ledger_services
 from rewards.errors import (
     AlreadyFulfilledError,
@@ -38,33 +37,16 @@ from rewards.errors import (
     RedemptionNotReservedError,
     RewardNotFoundError,
 )
-from rewards.models import Redemption, RedemptionStatus, RedemptionTally, Reward, VoucherCode
+from rewards.models import Redemption, RedemptionStatus, Reward, VoucherCode
+from rewards.queries import (
+    order_stock_take,
+    redemption_insert,
+    reward_on_sale,
+    reward_stock_and_replay,
+    tally_lock,
+)
 
 MAX_QUANTITY = 10
-_REWARD = f'"{Reward._meta.db_table}"'
-_REDEMPTION = f'"{Redemption._meta.db_table}"'
-_REPLAYED = f"(SELECT r.id FROM {_REDEMPTION} r WHERE r.user_id = %s AND r.request_key = %s)"  # noqa: S608
-# The read a burst repeats thousands of times, built once: the reward if it is on sale now (as
-# Reward.objects.available()) and the order this citizen's request key already made, if any.
-STOCK_AND_REPLAY = PlainRead(Reward, fields=["stock_left"], extra=[_REPLAYED], where=f"{_REWARD}.id = %s")
-_POINTS = Reward.pickup_points.field
-# ... and the first read of every order, also with the chosen pickup point if it is one of this
-# reward's active points (its id, name and address: what the order's answer shows).
-REWARD_ON_SALE = PlainRead(
-    Reward,
-    fields=["name", "kind", "price_points", "stock_left", "per_user_limit"],
-    extra=[_REPLAYED, "pp.id", "pp.name", "pp.address"],
-    joins=(
-        f'LEFT JOIN LATERAL (SELECT p.id, p.name, p.address FROM "{PickupPoint._meta.db_table}" p'  # noqa: S608
-        f' JOIN "{_POINTS.m2m_db_table()}" m ON m."{_POINTS.m2m_reverse_name()}" = p.id'
-        f' WHERE m."{_POINTS.m2m_column_name()}" = {_REWARD}.id AND p.id = %s AND p.is_active) pp ON true'
-    ),
-    where=(
-        f"{_REWARD}.id = %s AND {_REWARD}.is_active"
-        f" AND ({_REWARD}.starts_at IS NULL OR {_REWARD}.starts_at <= %s)"
-        f" AND ({_REWARD}.ends_at IS NULL OR {_REWARD}.ends_at > %s)"
-    ),
-)
 # Pickup codes: no 0/O, 1/I/L, so a clerk can type what a citizen reads out.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
@@ -81,74 +63,15 @@ def pickup_code_normalise(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
 
-_TALLY = f'"{RedemptionTally._meta.db_table}"'
-# One statement creates the citizen's tally row for the reward if it is missing and locks it either
-# way: ON CONFLICT DO UPDATE takes the row lock as SELECT ... FOR UPDATE would, so a twin inserting
-# at the same moment waits on the unique index, then both queue on the same row.
-_TALLY_LOCK_SQL = (
-    f"INSERT INTO {_TALLY} AS t (created_at, updated_at, user_id, reward_id, quantity) VALUES (%s, %s, %s, %s, 0)"  # noqa: S608
-    " ON CONFLICT (user_id, reward_id) DO UPDATE SET updated_at = t.updated_at"
-    " RETURNING t.id, t.created_at, t.updated_at, t.user_id, t.reward_id, t.quantity"
-)
-
-
-def _tally_lock(*, user: User, reward: Reward) -> RedemptionTally:
-    now = timezone.now()
-    with prepared_cursor() as cursor:
-        cursor.execute(_TALLY_LOCK_SQL, [now, now, user.pk, reward.pk])
-        row = cursor.fetchone()
-    fields = ["id", "created_at", "updated_at", "user_id", "reward_id", "quantity"]
-    return RedemptionTally.from_db("default", fields, row)
-
-
-_INSERT_SQL = (
-    f"INSERT INTO {_REDEMPTION} (created_at, updated_at, user_id, reward_id, quantity, points, status, code,"  # noqa: S608
-    " pickup_point_id, request_key, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (code) DO NOTHING RETURNING id"
-)
-
-
 def _insert_with_fresh_code(redemption: Redemption, attempts: int = 5) -> None:
     """Insert the new order under a fresh random pickup code. Codes collide rarely (one in ~10^7 per
-    order at 100,000 orders): then the insert does nothing and the next code is tried, without a
-    savepoint per attempt."""
+    order at 100,000 orders): then the insert does nothing and the next code is tried."""
     now = timezone.now()
-    with prepared_cursor() as cursor:
-        for _attempt in range(attempts):
-            redemption.code = pickup_code_new()
-            cursor.execute(
-                _INSERT_SQL,
-                [
-                    now,
-                    now,
-                    redemption.user_id,
-                    redemption.reward_id,
-                    redemption.quantity,
-                    redemption.points,
-                    redemption.status,
-                    redemption.code,
-                    redemption.pickup_point_id,
-                    redemption.request_key,
-                    redemption.expires_at,
-                ],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                redemption.pk, redemption.created_at, redemption.updated_at = row[0], now, now
-                redemption._state.adding = False
-                redemption._state.db = "default"
-                return
+    for _attempt in range(attempts):
+        redemption.code = pickup_code_new()
+        if redemption_insert(redemption=redemption, now=now):
+            return
     raise IntegrityError(f"no free pickup code after {attempts} attempts")
-
-
-# The order's last statement: its tally and its hold, and then the hot reward row, whose conditional
-# UPDATE decides who gets the last items (the two CTEs touch rows this order has locked already).
-_TAKE_SQL = (
-    f'WITH t AS (UPDATE "{RedemptionTally._meta.db_table}" SET quantity = quantity + %s, updated_at = %s'  # noqa: S608
-    " WHERE id = %s),"
-    f" o AS (UPDATE {_REDEMPTION} SET hold_id = %s, updated_at = %s WHERE id = %s)"
-    f" UPDATE {_REWARD} SET stock_left = stock_left - %s, updated_at = %s WHERE id = %s AND stock_left >= %s"
-)
 
 
 def _hold_key(redemption: Redemption) -> str:
@@ -188,36 +111,39 @@ def reward_redeem(
         raise InvalidQuantityError(
             _("Choose a quantity from 1 to %(max)d.") % {"max": MAX_QUANTITY}, quantity=quantity, max=MAX_QUANTITY
         )
-    now = timezone.now()
-    found = REWARD_ON_SALE.get_with_extra(user.pk, request_key, pickup_point_id, reward_id, now, now)
-    if found is None:
+    sale = reward_on_sale(
+        reward_id=reward_id,
+        user_id=user.pk,
+        request_key=request_key,
+        pickup_point_id=pickup_point_id,
+        now=timezone.now(),
+    )
+    if sale is None:
         raise RewardNotFoundError(reward_id=reward_id)
-    reward, (replayed_id, *point) = found
+    reward = sale.reward
     if reward.stock_left < quantity:
         # The thousands who arrive after the last item leave here, after one prepared read and
         # without a lock or a write; the conditional UPDATE in _redeem_locked decides for the rest.
-        if replayed_id is not None:
-            return Redemption.objects.get(pk=replayed_id)
+        if sale.replayed_id is not None:
+            return Redemption.objects.get(pk=sale.replayed_id)
         raise OutOfStockError(stock_left=reward.stock_left)
-    pickup_point = None
-    if not reward.is_virtual:
-        if point[0] is None:
-            raise InvalidPickupPointError(pickup_point_id=pickup_point_id)
-        pickup_point = PickupPoint.from_db("default", ["id", "name", "address"], point)
+    if not reward.is_virtual and sale.pickup_point is None:
+        raise InvalidPickupPointError(pickup_point_id=pickup_point_id)
+    pickup_point = None if reward.is_virtual else sale.pickup_point
     return _redeem_locked(reward=reward, user=user, quantity=quantity, pickup_point=pickup_point, key=request_key)
 
 
 @transaction.atomic
 def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, key: str | None) -> Redemption:
-    tally = _tally_lock(user=user, reward=reward)
+    tally = tally_lock(user_id=user.pk, reward_id=reward.pk, now=timezone.now())
     # Now that the citizen's tally row is ours: an order this key already made, and the stock as it
     # stands — those who arrive as the last items go stop here, before the ledger hold, rather than
     # at the final UPDATE (which still decides).
-    current, (replayed_id,) = STOCK_AND_REPLAY.get_with_extra(user.pk, key, reward.pk)
+    stock_left, replayed_id = reward_stock_and_replay(reward_id=reward.pk, user_id=user.pk, request_key=key)
     if replayed_id is not None:
         return Redemption.objects.get(pk=replayed_id)
-    if current.stock_left < quantity:
-        raise OutOfStockError(stock_left=current.stock_left)
+    if stock_left < quantity:
+        raise OutOfStockError(stock_left=stock_left)
     if reward.per_user_limit is not None and tally.quantity + quantity > reward.per_user_limit:
         raise LimitReachedError(limit=reward.per_user_limit, already=tally.quantity)
 
@@ -257,11 +183,9 @@ def _redeem_locked(*, reward: Reward, user: User, quantity: int, pickup_point, k
     redemption.hold = hold
     # Last: the hot reward row stays locked only from here to the commit. When its conditional
     # UPDATE takes nothing, everything above rolls back.
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            _TAKE_SQL, [quantity, now, tally.pk, hold.pk, now, redemption.pk, quantity, now, reward.pk, quantity]
-        )
-        taken = cursor.rowcount
+    taken = order_stock_take(
+        reward_id=reward.pk, quantity=quantity, tally_id=tally.pk, redemption_id=redemption.pk, hold_id=hold.pk, now=now
+    )
     if not taken:
         raise OutOfStockError(stock_left=0)
     tally.quantity += quantity
@@ -283,11 +207,13 @@ def prize_reserve(*, reward_id: int, user: User, pickup_point_id: int, request_k
     if replayed is not None:
         return replayed
     now = timezone.now()
-    found = REWARD_ON_SALE.get_with_extra(user.pk, request_key, pickup_point_id, reward_id, now, now)
-    if found is None or found[0].is_virtual:
+    sale = reward_on_sale(
+        reward_id=reward_id, user_id=user.pk, request_key=request_key, pickup_point_id=pickup_point_id, now=now
+    )
+    if sale is None or sale.reward.is_virtual:
         raise RewardNotFoundError(reward_id=reward_id)
-    reward, (_replayed_id, *point) = found
-    if point[0] is None:
+    reward = sale.reward
+    if sale.pickup_point is None:
         raise InvalidPickupPointError(pickup_point_id=pickup_point_id)
     redemption = Redemption(
         user=user,
@@ -295,7 +221,7 @@ def prize_reserve(*, reward_id: int, user: User, pickup_point_id: int, request_k
         quantity=1,
         points=0,
         status=RedemptionStatus.RESERVED,
-        pickup_point_id=point[0],
+        pickup_point=sale.pickup_point,
         request_key=request_key,
         expires_at=now + timedelta(hours=settings.FUBI_PICKUP_HOURS),
     )
@@ -304,7 +230,6 @@ def prize_reserve(*, reward_id: int, user: User, pickup_point_id: int, request_k
     taken = in_stock.update(stock_left=F("stock_left") - 1, updated_at=now)
     if not taken:
         raise OutOfStockError(stock_left=0)
-    redemption.pickup_point = PickupPoint.from_db("default", ["id", "name", "address"], point)
     transaction.on_commit(lambda: publish("redemption.ready", user=user, obj=redemption))
     return redemption
 
@@ -313,7 +238,7 @@ def _give_back(redemption: Redemption, status: str, now: datetime) -> None:
     """Release the held points and return stock and allowance; the order row is locked by the caller.
     A prize (prize_reserve: no hold, no allowance used) only returns its stock."""
     if redemption.hold_id is not None:
-        tally = _tally_lock(user=redemption.user, reward=redemption.reward)
+        tally = tally_lock(user_id=redemption.user_id, reward_id=redemption.reward_id, now=timezone.now())
         ledger_services.hold_release(hold=redemption.hold, idempotency_key=_release_key(redemption), memo=str(status))
         tally.quantity = max(0, tally.quantity - redemption.quantity)
         tally.save(update_fields=["quantity", "updated_at"])

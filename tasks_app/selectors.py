@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from core.errors import InvalidError
 from core.pagination import MAX_LIMIT, MAX_OFFSET
-from core.rows import PlainRead
 from tasks_app import queries
 from tasks_app.errors import (
     ClaimNotFoundError,
@@ -134,43 +133,16 @@ def task_get_public(*, task_id: int, user: User | None = None) -> Task:
     return task
 
 
-CLAIM_FIELDS = (
-    "id",
-    "agency_id",
-    "title",
-    "status",
-    "starts_at",
-    "ends_at",
-    "slots_taken",
-    "headcount",
-    "points",
-    "team_id",
-    "audience",
-    "grid_id",
-)
-# The hot read of a claim burst, its statement built once: the task's claiming columns and whether
-# this citizen already holds a live place on it, in one round trip.
-TASK_FOR_CLAIM = PlainRead(
-    Task,
-    fields=CLAIM_FIELDS,
-    extra=[
-        f'EXISTS (SELECT 1 FROM "{Claim._meta.db_table}" c'  # noqa: S608 - table names, values as parameters
-        f' WHERE c.task_id = "{Task._meta.db_table}".id AND c.user_id = %s AND c.status <> %s)'
-    ],
-    where=f'"{Task._meta.db_table}".id = %s AND "{Task._meta.db_table}".status <> %s',
-)
-
-
 def task_get_for_claim(*, task_id: int, user: User | None = None) -> Task:
     """The few columns claiming needs (the hot path of a burst), no join. Raises TaskNotFoundError.
 
     With a user, ``task.live_claim_of`` answers whether they hold a live claim on it (claim_create
     reads it instead of asking again).
     """
-    found = TASK_FOR_CLAIM.get_with_extra(user.pk if user else None, ClaimStatus.CANCELLED, task_id, TaskStatus.DRAFT)
+    found = queries.task_for_claim(task_id=task_id, user_id=user.pk if user else None)
     if found is None:
         raise TaskNotFoundError(task_id=task_id)
-    task, (holds_claim,) = found
+    task, holds_claim = found
     if user is not None:
         task.live_claim_of = (user.pk, holds_claim)
     return task

@@ -12,7 +12,6 @@ from django.utils.translation import ngettext
 
 from accounts.models import AgencyMembership, Role, User
 from accounts.selectors import user_may_be_paid
-from core.rows import prepared_cursor
 from tasks_app.errors import (
     AlreadyClaimedError,
     ClaimNotCancellableError,
@@ -26,7 +25,8 @@ from tasks_app.errors import (
     TaskNotFoundError,
     TaskNotOpenError,
 )
-from tasks_app.models import Audience, Claim, ClaimStatus, ClaimTally, Task, TaskStatus
+from tasks_app.models import Audience, Claim, ClaimStatus, Task, TaskStatus
+from tasks_app.queries import claim_tally_add
 from tasks_app.selectors import task_audience_allows
 from tasks_app.services.escrow import escrow_payout, escrow_return
 from tasks_app.services.events import claim_event_publish
@@ -107,17 +107,6 @@ def _claim_take(*, task: Task, user: User, now: datetime) -> Claim:
     raise TaskFullError(task_id=task.pk, headcount=current.headcount)
 
 
-_TALLY = f'"{ClaimTally._meta.db_table}"'
-# One statement counts the place against the citizen's day, and refuses it past the limit (no row
-# comes back): ON CONFLICT DO UPDATE locks the citizen's row for the day, so a burst of one
-# citizen's claims queues there and none slips past; a claim that fails rolls its count back.
-_TALLY_ADD_SQL = (
-    f"INSERT INTO {_TALLY} AS t (created_at, updated_at, user_id, day, claims) VALUES (%s, %s, %s, %s, 1)"  # noqa: S608
-    " ON CONFLICT (user_id, day) DO UPDATE SET claims = t.claims + 1, updated_at = EXCLUDED.updated_at"
-    " WHERE t.claims < %s RETURNING t.claims"
-)
-
-
 def _claim_tally_add(*, user: User, now: datetime) -> None:
     """Count one more place taken today (the city's calendar); DailyClaimLimitError past the limit.
 
@@ -128,10 +117,7 @@ def _claim_tally_add(*, user: User, now: datetime) -> None:
         return
     city = ZoneInfo(settings.TIME_ZONE)
     day = timezone.localtime(now, city).date()
-    with prepared_cursor() as cursor:
-        cursor.execute(_TALLY_ADD_SQL, [now, now, user.pk, day, limit])
-        counted = cursor.fetchone()
-    if counted is not None:
+    if claim_tally_add(user_id=user.pk, day=day, limit=limit, now=now) is not None:
         return
     midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=city)
     message = ngettext(
