@@ -142,7 +142,7 @@ DATABASES = {
 # The embedded server answers on a Unix socket given as ?host=/path; keep it in HOST like any other.
 if "host" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
-# The hot reads (core.rows: the session's user, a claim's task, a reward) run as prepared statements;
+# The fast paths (each app's queries.py, through core.rows.prepared_cursor) run as prepared statements;
 # psycopg prepares only what asks to be (the ORM's client-binding cursors never do). Off behind a
 # pooler that cannot keep prepared statements.
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):
