@@ -101,9 +101,15 @@ def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
         }
         for grid in grids
     ]
-    # The legend: what a cell's shade means, from the fewest reports a shown cell has to the most.
+    legend = _heat_legend(cells, top)
+    geo = _heat_geo(drawn, grids)
+    return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines, "legend": legend, "geo": geo}
+
+
+def _heat_legend(cells: list[dict[str, Any]], top: int) -> dict[str, Any]:
+    """What a cell's shade means, from the fewest reports a shown cell has to the most."""
     low = min((c["count"] for c in cells), default=0)
-    legend = {
+    return {
         "low": low,
         "high": top,
         "swatches": [
@@ -114,8 +120,11 @@ def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
             for step in range(5 if top > low else 1)  # one shade when every cell counts the same
         ],
     }
-    # What the Leaflet map draws (static/js/engagement-heat-map.js): the cells and the outlines in WGS84.
-    geo = {
+
+
+def _heat_geo(drawn: list[dict[str, Any]], grids: list[Grid]) -> dict[str, Any]:
+    """What the Leaflet map draws (static/js/engagement-heat-map.js): the cells and the outlines in WGS84."""
+    return {
         "cells": [
             {key: c[key] for key in ("lat", "lon", "south", "west", "north", "east", "count", "tips", "tasks")}
             | {"opacity": c["opacity"]}
@@ -123,7 +132,6 @@ def heat_map(index: dict[str, Any], grids: list[Grid]) -> dict[str, Any]:
         ],
         "grids": [{"name": grid.name, "boundary": grid.boundary} for grid in grids],
     }
-    return {"width": MAP_WIDTH, "height": height, "cells": drawn, "outlines": outlines, "legend": legend, "geo": geo}
 
 
 def safety_index_page(request: HttpRequest) -> HttpResponse:
