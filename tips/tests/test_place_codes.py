@@ -170,7 +170,6 @@ def test_grid_staff_create_a_code_that_belongs_to_the_innermost_grid(world, api_
         "gate--2",
         "gate/2",
         "gate 2",
-        "gate\x002",
         "门牌",
     ],
 )
@@ -180,6 +179,16 @@ def test_a_code_that_is_no_slug_is_refused_with_422(world, api_as, code) -> None
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_place_code"
+    assert not PlaceCode.objects.exists()
+
+
+def test_a_code_with_nul_is_refused_as_text_no_field_can_hold(world, api_as) -> None:
+    # NUL is refused for every field before the place-code rules (config.api.FubiParser)
+    response = api_as(world["district_staff"]).post(
+        "/tips/place-codes", {"code": "gate\x002", "name": "Gate", "lat": IN_COMMUNITY[0], "lon": IN_COMMUNITY[1]}
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "invalid")
+    assert response.json()["details"]["errors"][0]["field"] == "code"
     assert not PlaceCode.objects.exists()
 
 
