@@ -1,5 +1,5 @@
 """Demo rows of the accounts app: the Gulou district grids, agencies, a pickup point and the
-demo users of API.md. Idempotent: run it as often as you like."""
+demo users of docs/api.md. Idempotent: run it as often as you like."""
 
 from typing import Any
 

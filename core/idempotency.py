@@ -1,4 +1,4 @@
-"""Idempotency-Key for POSTs under /api/, as API.md describes.
+"""Idempotency-Key for POSTs under /api/, as docs/api.md describes.
 
 One mechanism for every app: the middleware wraps the request in a transaction and first takes a
 transaction-level advisory lock on (user, key) — a concurrent twin waits there until the first

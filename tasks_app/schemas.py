@@ -1,4 +1,4 @@
-"""ninja schemas of the tasks API: separate In and Out, fields listed (API.md "Tasks")."""
+"""ninja schemas of the tasks API: separate In and Out, fields listed (docs/api.md, tasks)."""
 
 from datetime import datetime
 from typing import Literal

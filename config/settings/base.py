@@ -174,7 +174,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 # django-allauth: email login, no username. Verification is optional so a new account can use the
-# API right after signup (API.md); the login_failed rate limit answers 429 to password guessing.
+# API right after signup (docs/api.md); the login_failed rate limit answers 429 to password guessing.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -516,7 +516,7 @@ FUBI_ROTA_DAYS_AHEAD = env_int("FUBI_ROTA_DAYS_AHEAD", 7)
 # Real people (accounts.services.phone_code_send / phone_verify): with FUBI_REQUIRE_VERIFIED_PHONE a
 # citizen's payouts (claim payouts, tip rewards) wait, and shop orders are refused 403
 # phone_unverified, until their mobile number is verified by a one-time SMS code. Off here so the demo
-# and API.md's "a new account can use the API right after signup" hold; production turns it on.
+# and docs/api.md's "a new account can use the API right after signup" hold; production turns it on.
 FUBI_REQUIRE_VERIFIED_PHONE = env_bool("FUBI_REQUIRE_VERIFIED_PHONE", False)
 FUBI_PHONE_REGION = os.environ.get("FUBI_PHONE_REGION") or "CN"  # numbers typed without +country code
 FUBI_PHONE_CODE_TTL_MINUTES = env_int("FUBI_PHONE_CODE_TTL_MINUTES", 10)

@@ -2,7 +2,7 @@
 
 - submission: tip_submit (app and Open311), photos and their thumbnails, default categories,
   partner keys;
-- cases: case_transition (the states of API.md, duplicates, own_tip, four eyes on large rewards);
+- cases: case_transition (the states of docs/api.md, duplicates, own_tip, four eyes on large rewards);
 - rewards: paying a tip's reward through the ledger, once (rewards held for a verified phone);
 - escalation: case_escalate_overdue (the SLA clocks);
 - alerts: who hears of a case (the reporter, merged reporters, grid staff on an SOS);

@@ -55,7 +55,7 @@ def case_transition(
     duplicate_of: Tip | None = None,
     reward_points: int | None = None,
 ) -> Tip:
-    """Move a case by one action (API.md), record the step, notify reporters, pay on verify (a reward
+    """Move a case by one action (docs/api.md), record the step, notify reporters, pay on verify (a reward
     above the category's default only once a second staff member approves it: approve_reward).
 
     Assumes the caller checked the actor is staff of this case's grid (and of duplicate_of's).
