@@ -12,17 +12,22 @@ from ledger.tests.conftest import key
 pytestmark = pytest.mark.django_db
 
 
-def test_an_administrator_cannot_reverse_a_spend_back_into_their_own_wallet(admin_user, funded_agency) -> None:
-    # given an administrator's own wallet, from which 300 points were spent (forfeited)
-    wallet = services.citizen_account(admin_user)
+def forfeited_300(user, agency) -> Transaction:
+    """300 points paid into the user's wallet from the agency, then spent (forfeited): the spend."""
+    wallet = services.citizen_account(user)
     services.transfer_post(
         kind="tip_reward",
-        source=services.agency_budget_account(funded_agency),
+        source=services.agency_budget_account(agency),
         destination=wallet,
         amount=300,
         idempotency_key=key(),
     )
-    spent = services.points_forfeit(account=wallet, amount=300, idempotency_key=key())
+    return services.points_forfeit(account=wallet, amount=300, idempotency_key=key())
+
+
+def test_an_administrator_cannot_reverse_a_spend_back_into_their_own_wallet(admin_user, funded_agency) -> None:
+    # given an administrator's own wallet, from which 300 points were spent (forfeited)
+    spent = forfeited_300(admin_user, funded_agency)
     client = Client()
     client.force_login(admin_user)
     # when they reverse that spend from the admin
@@ -34,15 +39,7 @@ def test_an_administrator_cannot_reverse_a_spend_back_into_their_own_wallet(admi
 
 def test_another_administrator_may_make_that_correction(admin_user, funded_agency, make_user) -> None:
     # given the first administrator's forfeited 300 points
-    wallet = services.citizen_account(admin_user)
-    services.transfer_post(
-        kind="tip_reward",
-        source=services.agency_budget_account(funded_agency),
-        destination=wallet,
-        amount=300,
-        idempotency_key=key(),
-    )
-    spent = services.points_forfeit(account=wallet, amount=300, idempotency_key=key())
+    spent = forfeited_300(admin_user, funded_agency)
     with pytest.raises(OwnTransactionError):
         services.transaction_reverse(transaction_=spent, initiated_by=admin_user)
     # when a second administrator reverses it, then the points come back once
